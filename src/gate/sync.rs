@@ -1,0 +1,206 @@
+//! Loading a sync bundle into a gate: every section is checked before anything changes, and a
+//! gate never goes back to older data.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::{Signature, VerifyingKey};
+use serde::Serialize;
+
+use crate::format::bundle::SyncBundle;
+use crate::format::fields::{day_of, RevocationReason};
+use crate::format::revocation::RevocationList;
+use crate::format::trust::TrustList;
+use crate::format::WireError;
+
+/// Why a bundle was not loaded. The gate keeps what it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The bundle or a section is not well formed.
+    Malformed(WireError),
+    /// The trust list's root signature does not verify against the pinned root key.
+    BadRootSignature,
+    /// The trust list is older than the one the gate holds.
+    TrustRollback {
+        /// Version the gate holds.
+        have: u32,
+        /// Version offered.
+        got: u32,
+    },
+    /// A revocation list arrived while the gate has no trust list.
+    NoTrustList,
+    /// A revocation list is signed by a key not in the trust list.
+    UnknownSigner(u16),
+    /// A revocation list's signature does not verify.
+    BadRevocationSignature,
+    /// A full revocation list is older than the gate's state.
+    RevocationRollback {
+        /// Version the gate holds.
+        have: u32,
+        /// Version offered.
+        got: u32,
+    },
+    /// A delta starts after the gate's version: a full list is needed.
+    RevocationGap {
+        /// Version the gate holds.
+        have: u32,
+        /// Version the delta needs at least.
+        base: u32,
+    },
+}
+
+impl SyncError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Malformed(_) => "BUNDLE_MALFORMED",
+            SyncError::BadRootSignature => "BAD_ROOT_SIGNATURE",
+            SyncError::TrustRollback { .. } => "TRUST_ROLLBACK",
+            SyncError::NoTrustList => "NO_TRUST_LIST",
+            SyncError::UnknownSigner(_) => "UNKNOWN_SIGNER",
+            SyncError::BadRevocationSignature => "BAD_REVOCATION_SIGNATURE",
+            SyncError::RevocationRollback { .. } => "REVOCATION_ROLLBACK",
+            SyncError::RevocationGap { .. } => "REVOCATION_GAP",
+        }
+    }
+}
+
+impl std::fmt::Display for SyncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SyncError::Malformed(e) => write!(f, "同步数据已损坏（{e}）"),
+            SyncError::BadRootSignature => f.write_str("信任列表签名无效，拒绝加载"),
+            SyncError::TrustRollback { have, got } => {
+                write!(f, "信任列表版本 {got} 旧于已有版本 {have}，拒绝回退")
+            }
+            SyncError::NoTrustList => f.write_str("缺少信任列表，请完整同步"),
+            SyncError::UnknownSigner(id) => write!(f, "吊销列表签名密钥 {id} 不在信任列表中"),
+            SyncError::BadRevocationSignature => f.write_str("吊销列表签名无效，拒绝加载"),
+            SyncError::RevocationRollback { have, got } => {
+                write!(f, "吊销列表版本 {got} 旧于已有版本 {have}，拒绝回退")
+            }
+            SyncError::RevocationGap { have, base } => {
+                write!(f, "增量吊销列表需要版本 {base}，闸机为 {have}，请完整同步")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+/// What a gate knows after syncing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SyncedState {
+    pub(crate) trust: Option<TrustList>,
+    pub(crate) revoked: BTreeMap<u64, (u16, RevocationReason)>,
+    pub(crate) revocation_version: u32,
+    pub(crate) revocation_usable_until: Option<u64>,
+    pub(crate) revocation_issued_at: Option<u64>,
+}
+
+/// Summary of the gate's synced data, for its status line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// Trust-list version, 0 when none.
+    pub trust_version: u32,
+    /// Revocation state version, 0 when none.
+    pub revocation_version: u32,
+    /// Revoked credentials still within their validity.
+    pub revoked_count: usize,
+    /// When the older of the trust list and the revocation state was made (Unix seconds).
+    pub issued_at: Option<u64>,
+    /// The earlier of the two usable-until times.
+    pub usable_until: Option<u64>,
+    /// Whether the data is past its usable time (or missing).
+    pub stale: bool,
+}
+
+impl SyncedState {
+    /// Applies a bundle to a copy and returns it; `self` is unchanged on error.
+    pub(crate) fn apply(&self, root: &VerifyingKey, bundle: &SyncBundle, now: i64) -> Result<Self, SyncError> {
+        let mut next = self.clone();
+        if let Some(t) = &bundle.trust {
+            next.accept_trust(root, t)?;
+        }
+        for r in &bundle.revocations {
+            next.accept_revocation(r)?;
+        }
+        next.prune(now);
+        Ok(next)
+    }
+
+    fn accept_trust(&mut self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
+        let sig = Signature::from_bytes(&t.root_signature);
+        root.verify_strict(&t.body.signed_bytes(), &sig)
+            .map_err(|_| SyncError::BadRootSignature)?;
+        if let Some(have) = &self.trust {
+            if t.body.list_version < have.body.list_version {
+                return Err(SyncError::TrustRollback { have: have.body.list_version, got: t.body.list_version });
+            }
+        }
+        self.trust = Some(t.clone());
+        Ok(())
+    }
+
+    fn accept_revocation(&mut self, r: &RevocationList) -> Result<(), SyncError> {
+        let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
+        let b = &r.body;
+        let key = trust.key(b.signer_key_id).ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
+        let vk = VerifyingKey::from_bytes(&key.public_key).map_err(|_| SyncError::BadRevocationSignature)?;
+        vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
+            .map_err(|_| SyncError::BadRevocationSignature)?;
+        let have = self.revocation_version;
+        if b.is_delta() {
+            if have < b.base_version {
+                return Err(SyncError::RevocationGap { have, base: b.base_version });
+            }
+        } else if b.list_version < have {
+            return Err(SyncError::RevocationRollback { have, got: b.list_version });
+        } else {
+            self.revoked.clear();
+        }
+        if b.list_version < have {
+            return Ok(()); // a delta the gate already has
+        }
+        for e in &b.entries {
+            self.revoked.insert(e.serial, (e.not_after, e.reason));
+        }
+        self.revocation_version = b.list_version;
+        self.revocation_usable_until = Some(b.usable_until);
+        self.revocation_issued_at = Some(b.issued_at);
+        Ok(())
+    }
+
+    /// Drops entries of credentials that have expired anyway.
+    pub(crate) fn prune(&mut self, now: i64) {
+        let today = day_of(now);
+        self.revoked.retain(|_, (not_after, _)| i64::from(*not_after) >= today);
+    }
+
+    pub(crate) fn status(&self, now: i64) -> SyncStatus {
+        let trust = self.trust.as_ref().map(|t| &t.body);
+        let earlier = |a: Option<u64>, b: Option<u64>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let usable_until = earlier(trust.map(|t| t.usable_until), self.revocation_usable_until);
+        let issued_at = earlier(trust.map(|t| t.issued_at), self.revocation_issued_at);
+        SyncStatus {
+            trust_version: trust.map_or(0, |t| t.list_version),
+            revocation_version: self.revocation_version,
+            revoked_count: self.revoked.len(),
+            issued_at,
+            usable_until,
+            stale: self.is_stale(now),
+        }
+    }
+
+    /// Stale when a trust list or revocation state is missing or past its usable time.
+    pub(crate) fn is_stale(&self, now: i64) -> bool {
+        let past = |t: u64| now >= 0 && now as u64 > t;
+        match (&self.trust, self.revocation_usable_until) {
+            (Some(t), Some(r)) => past(t.body.usable_until) || past(r),
+            _ => true,
+        }
+    }
+}

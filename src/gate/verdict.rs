@@ -1,0 +1,92 @@
+//! What the gate shows and logs after a scan. An admission carries only the masked name, the
+//! age band and the scene: never an ID number or a birth date, which the code does not hold.
+
+use serde::Serialize;
+
+use super::refusal::Refusal;
+use crate::format::code::Code;
+use crate::format::fields::{AgeBand, Scene};
+
+/// The holder as the gate may show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HolderView {
+    /// Masked name, e.g. `张*`.
+    pub masked_name: String,
+    /// Age band identifier, e.g. `60-64`.
+    pub age_band: AgeBand,
+    /// Age band as a person reads it.
+    pub age_band_label: &'static str,
+}
+
+/// A note on an admission or refusal that does not change it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Stable code.
+    pub code: &'static str,
+    /// Chinese text.
+    pub message: String,
+}
+
+/// The gate's answer for one code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// Whether to open the gate.
+    pub admitted: bool,
+    /// `ADMITTED`, or the refusal's code.
+    pub code: &'static str,
+    /// Chinese sentence for the screen.
+    pub message: String,
+    /// The holder, once the issuer's signature has been checked.
+    pub holder: Option<HolderView>,
+    /// The code's scene, once parsed.
+    pub scene: Option<Scene>,
+    /// Credential serial (decimal), once the issuer's signature has been checked; for scan
+    /// logs and reservations, not for the screen.
+    pub serial: Option<String>,
+    /// Phone clock minus gate clock, in whole steps times the step length, once the device
+    /// signature has been checked.
+    pub clock_offset_secs: Option<i64>,
+    /// Notes that do not change the verdict (stale data under the `warn` policy).
+    pub warnings: Vec<Warning>,
+}
+
+impl Verdict {
+    pub(crate) fn admit(code: &Code, offset: i64, warnings: Vec<Warning>) -> Self {
+        let scene = code.presentation.scene;
+        Verdict {
+            admitted: true,
+            code: "ADMITTED",
+            message: format!("验证通过（{}）", scene.label_zh()),
+            holder: Some(HolderView::of(code)),
+            scene: Some(scene),
+            serial: Some(code.credential.body.serial.to_string()),
+            clock_offset_secs: Some(offset),
+            warnings,
+        }
+    }
+
+    /// A refusal; `trusted` is the code once its issuer signature verified.
+    pub(crate) fn refuse(reason: &Refusal, trusted: Option<&Code>, offset: Option<i64>) -> Self {
+        Verdict {
+            admitted: false,
+            code: reason.code(),
+            message: reason.message_zh(),
+            holder: trusted.map(HolderView::of),
+            scene: trusted.map(|c| c.presentation.scene),
+            serial: trusted.map(|c| c.credential.body.serial.to_string()),
+            clock_offset_secs: offset,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl HolderView {
+    fn of(code: &Code) -> Self {
+        let b = &code.credential.body;
+        HolderView {
+            masked_name: b.masked_name.clone(),
+            age_band: b.age_band,
+            age_band_label: b.age_band.label_zh(),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Golden vectors: fixed keys, a fixed time and a fixed credential give exactly the code text
+//! and the SVG kept in `tests/golden/`, natively and in WebAssembly. Regenerate (natively) with
+//! `UPDATE_GOLDEN=1 cargo test --test golden` only when the format is meant to change.
+
+mod common;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use ecard_core::render::{svg::to_svg, QrMatrix};
+
+const CODE_TXT: &str = include_str!("golden/code.txt");
+const CODE_SVG: &str = include_str!("golden/code.svg");
+
+#[cfg(not(target_arch = "wasm32"))]
+fn update(name: &str, contents: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+        std::fs::write(path, contents).unwrap();
+    }
+}
+#[cfg(target_arch = "wasm32")]
+fn update(_: &str, _: &str) {}
+
+#[test]
+fn code_text_matches_golden_file() {
+    let text = common::golden_code().to_text() + "\n";
+    update("code.txt", &text);
+    assert_eq!(text, CODE_TXT);
+}
+
+#[test]
+fn svg_matches_golden_file() {
+    let text = common::golden_code().to_text();
+    let svg = to_svg(&QrMatrix::encode(&text).unwrap());
+    update("code.svg", &svg);
+    assert_eq!(svg, CODE_SVG);
+}
+
+#[test]
+fn golden_code_fits_qr_version_10_at_level_m() {
+    let m = QrMatrix::encode(CODE_TXT.trim_end()).unwrap();
+    assert!(m.version <= 10, "version {}", m.version);
+}
+
+#[test]
+fn golden_code_is_admitted_by_the_museum_gate() {
+    let v = common::museum_gate().verify(CODE_TXT, common::NOW);
+    assert!(v.admitted, "{v:?}");
+    assert_eq!(v.holder.unwrap().masked_name, "张*");
+}
