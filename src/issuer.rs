@@ -124,6 +124,8 @@ pub fn mask_name(full: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use super::mask_name;
 
     #[test]

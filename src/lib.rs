@@ -19,7 +19,7 @@ pub mod render;
 pub mod wallet;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use format::code::{Code, Presentation};

@@ -81,20 +81,6 @@ fn malformed_codes_are_refused_with_their_own_reason() {
     }
 }
 
-/// An independent base45 (RFC 9285) encoder, written from the format document.
-fn base45_encode(b: &[u8]) -> String {
-    const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let mut out = String::new();
-    for chunk in b.chunks(2) {
-        let mut n = chunk.iter().fold(0u32, |acc, &x| acc * 256 + u32::from(x));
-        for _ in 0..chunk.len() + 1 {
-            out.push(ALPHABET[(n % 45) as usize] as char);
-            n /= 45;
-        }
-    }
-    out
-}
-
 #[test]
 fn invalid_codes_are_refused_with_their_own_reason() {
     let device = device_key();

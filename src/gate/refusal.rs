@@ -162,6 +162,8 @@ pub fn duration_zh(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     use super::duration_zh;
 
     #[test]

@@ -97,3 +97,18 @@ pub fn museum_gate() -> Gate {
     gate.load_bundle(&bundle(&[]), NOW).expect("fixture bundle loads");
     gate
 }
+
+/// An independent base45 (RFC 9285) encoder written from `docs/FORMAT.md`, to build texts for
+/// bytes no parser would accept.
+pub fn base45_encode(b: &[u8]) -> String {
+    const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let mut out = String::new();
+    for chunk in b.chunks(2) {
+        let mut n = chunk.iter().fold(0u32, |acc, &x| acc * 256 + u32::from(x));
+        for _ in 0..=chunk.len() {
+            out.push(ALPHABET[(n % 45) as usize] as char);
+            n /= 45;
+        }
+    }
+    out
+}
