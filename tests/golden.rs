@@ -49,3 +49,13 @@ fn golden_code_is_admitted_by_the_museum_gate() {
     assert!(v.admitted, "{v:?}");
     assert_eq!(v.holder.unwrap().masked_name, "张*");
 }
+
+#[test]
+fn credential_and_bundle_match_golden_files() {
+    let credential = hex::encode(common::wallet().credential().to_bytes()) + "\n";
+    update("credential.hex", &credential);
+    assert_eq!(credential, include_str!("golden/credential.hex"));
+    let bundle = hex::encode(common::bundle(&[])) + "\n";
+    update("bundle.hex", &bundle);
+    assert_eq!(bundle, include_str!("golden/bundle.hex"));
+}

@@ -22,9 +22,8 @@ macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident, $field:literal { $($(#[$vm:meta])* $v:ident = $n:literal => $code:literal, $zh:literal;)+ }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
         #[non_exhaustive]
-        pub enum $name { $($(#[$vm])* $v = $n,)+ }
+        pub enum $name { $($(#[$vm])* #[serde(rename = $code)] $v = $n,)+ }
 
         impl $name {
             /// Every value, in wire order.
