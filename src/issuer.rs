@@ -43,7 +43,9 @@ impl std::fmt::Display for IssueError {
         match self {
             IssueError::InvalidDeviceKey => f.write_str("设备公钥无效"),
             IssueError::WeakDeviceKey => f.write_str("设备公钥不安全（小阶点），请重新生成"),
-            IssueError::CardNotNormal(s) => write!(f, "卡片状态为{}，不能签发电子凭证", s.label_zh()),
+            IssueError::CardNotNormal(s) => {
+                write!(f, "卡片状态为{}，不能签发电子凭证", s.label_zh())
+            }
             IssueError::NameNotMasked => f.write_str("显示姓名必须脱敏（如 张*）"),
             IssueError::Field(e) => write!(f, "字段无效：{e}"),
         }
@@ -62,7 +64,10 @@ pub fn check_device_key(bytes: &[u8; 32]) -> Result<VerifyingKey, IssueError> {
 }
 
 /// Signs a credential after checking everything an issuer must check.
-pub fn issue_credential(issuer: &SigningKey, body: CredentialBody) -> Result<Credential, IssueError> {
+pub fn issue_credential(
+    issuer: &SigningKey,
+    body: CredentialBody,
+) -> Result<Credential, IssueError> {
     check_device_key(&body.device_key)?;
     if body.card_state != CardState::Normal {
         return Err(IssueError::CardNotNormal(body.card_state));
@@ -72,14 +77,20 @@ pub fn issue_credential(issuer: &SigningKey, body: CredentialBody) -> Result<Cre
     }
     body.check_fields().map_err(IssueError::Field)?;
     let issuer_signature = issuer.sign(&body.signed_bytes()).to_bytes();
-    Ok(Credential { body, issuer_signature })
+    Ok(Credential {
+        body,
+        issuer_signature,
+    })
 }
 
 /// Signs a trust list with the root key.
 pub fn sign_trust_list(root: &SigningKey, body: TrustListBody) -> Result<TrustList, WireError> {
     body.check_fields()?;
     let root_signature = root.sign(&body.signed_bytes()).to_bytes();
-    Ok(TrustList { body, root_signature })
+    Ok(TrustList {
+        body,
+        root_signature,
+    })
 }
 
 /// Signs a revocation list with an issuer key.
@@ -116,7 +127,11 @@ pub fn mask_name(full: &str) -> String {
             .collect::<Vec<_>>()
             .join(" ");
     }
-    let keep = if COMPOUND_SURNAMES.iter().any(|s| full.starts_with(s)) { 2 } else { 1 };
+    let keep = if COMPOUND_SURNAMES.iter().any(|s| full.starts_with(s)) {
+        2
+    } else {
+        1
+    };
     let chars: Vec<char> = full.chars().collect();
     let keep = keep.min(chars.len().saturating_sub(1)).max(1);
     chars[..keep].iter().collect::<String>() + &"*".repeat(chars.len().saturating_sub(keep).max(1))
@@ -124,9 +139,9 @@ pub fn mask_name(full: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::mask_name;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use super::mask_name;
 
     #[test]
     fn names_are_masked_as_the_domain_rules_say() {

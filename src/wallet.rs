@@ -50,7 +50,9 @@ pub struct Wallet {
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secret key is never printed.
-        f.debug_struct("Wallet").field("serial", &self.credential.body.serial).finish_non_exhaustive()
+        f.debug_struct("Wallet")
+            .field("serial", &self.credential.body.serial)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,11 +71,18 @@ impl Wallet {
     }
 
     /// The code for phone time `now` (Unix seconds).
-    pub fn code_at(&self, now: i64, step_secs: u8, scene: Scene, counter: u8) -> Result<Code, WalletError> {
+    pub fn code_at(
+        &self,
+        now: i64,
+        step_secs: u8,
+        scene: Scene,
+        counter: u8,
+    ) -> Result<Code, WalletError> {
         if step_secs == 0 {
             return Err(WalletError::InvalidStep);
         }
-        let p = Presentation::at(now, step_secs, scene, counter).ok_or(WalletError::TimeOutOfRange)?;
+        let p =
+            Presentation::at(now, step_secs, scene, counter).ok_or(WalletError::TimeOutOfRange)?;
         Ok(self.sign(p))
     }
 

@@ -78,7 +78,10 @@ impl Wallet {
     pub fn generate() -> Result<Wallet, JsValue> {
         let mut seed = [0u8; 32];
         getrandom::getrandom(&mut seed).map_err(|e| js_error("NO_RANDOMNESS", e))?;
-        Ok(Wallet { key: SigningKey::from_bytes(&seed), wallet: None })
+        Ok(Wallet {
+            key: SigningKey::from_bytes(&seed),
+            wallet: None,
+        })
     }
 
     /// The wallet for a stored 32-byte device secret (kept in IndexedDB, never sent anywhere).
@@ -87,7 +90,10 @@ impl Wallet {
         let seed: [u8; 32] = secret
             .try_into()
             .map_err(|_| js_error("INVALID_SECRET", "设备密钥长度应为 32 字节"))?;
-        Ok(Wallet { key: SigningKey::from_bytes(&seed), wallet: None })
+        Ok(Wallet {
+            key: SigningKey::from_bytes(&seed),
+            wallet: None,
+        })
     }
 
     /// The 32-byte device secret, to store on this device only.
@@ -204,7 +210,10 @@ impl Gate {
     /// Loads a signed sync bundle; on error the gate keeps what it had.
     #[wasm_bindgen(js_name = loadBundle, unchecked_return_type = "SyncStatus")]
     pub fn load_bundle(&mut self, bytes: &[u8], now_ms: f64) -> Result<JsValue, JsValue> {
-        let status = self.inner.load_bundle(bytes, secs(now_ms)).map_err(|e| js_error(e.code(), &e))?;
+        let status = self
+            .inner
+            .load_bundle(bytes, secs(now_ms))
+            .map_err(|e| js_error(e.code(), &e))?;
         to_js(&status)
     }
 

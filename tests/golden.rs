@@ -15,7 +15,9 @@ const CODE_SVG: &str = include_str!("golden/code.svg");
 #[cfg(not(target_arch = "wasm32"))]
 fn update(name: &str, contents: &str) {
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
         std::fs::write(path, contents).unwrap();
     }
 }

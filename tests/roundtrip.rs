@@ -30,34 +30,55 @@ fn credential() -> impl Strategy<Value = Credential> {
         "[张王李欧阳A-Z ]{0,8}\\*{1,3}",
         proptest::collection::vec(any::<u8>(), 64),
     )
-        .prop_map(|(key_id, serial, state, (nb, len), region, band, device, name, sig)| Credential {
-            body: CredentialBody {
-                issuer_key_id: key_id,
-                serial,
-                card_state: state,
-                not_before: nb,
-                not_after: nb + len,
-                region,
-                age_band: band,
-                device_key: device,
-                masked_name: name,
+        .prop_map(
+            |(key_id, serial, state, (nb, len), region, band, device, name, sig)| Credential {
+                body: CredentialBody {
+                    issuer_key_id: key_id,
+                    serial,
+                    card_state: state,
+                    not_before: nb,
+                    not_after: nb + len,
+                    region,
+                    age_band: band,
+                    device_key: device,
+                    masked_name: name,
+                },
+                issuer_signature: sig.try_into().unwrap(),
             },
-            issuer_signature: sig.try_into().unwrap(),
-        })
+        )
 }
 
 fn code() -> impl Strategy<Value = Code> {
-    (credential(), 1u8..=255, any::<u32>(), pick(Scene::ALL), any::<u8>(), any::<[u8; 32]>(), any::<[u8; 32]>())
-        .prop_map(|(credential, step_secs, step, scene, counter, s1, s2)| Code {
-            credential,
-            presentation: Presentation { step_secs, step, scene, counter },
-            device_signature: [s1, s2].concat().try_into().unwrap(),
-        })
+    (
+        credential(),
+        1u8..=255,
+        any::<u32>(),
+        pick(Scene::ALL),
+        any::<u8>(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(
+            |(credential, step_secs, step, scene, counter, s1, s2)| Code {
+                credential,
+                presentation: Presentation {
+                    step_secs,
+                    step,
+                    scene,
+                    counter,
+                },
+                device_signature: [s1, s2].concat().try_into().unwrap(),
+            },
+        )
 }
 
 fn revocation_list() -> impl Strategy<Value = RevocationList> {
     (
-        proptest::collection::btree_map(any::<u64>(), (any::<u16>(), pick(RevocationReason::ALL)), 0..50),
+        proptest::collection::btree_map(
+            any::<u64>(),
+            (any::<u16>(), pick(RevocationReason::ALL)),
+            0..50,
+        ),
         1u32..1000,
         any::<[u8; 32]>(),
     )
@@ -70,7 +91,11 @@ fn revocation_list() -> impl Strategy<Value = RevocationList> {
                 usable_until: 2,
                 entries: entries
                     .into_iter()
-                    .map(|(serial, (not_after, reason))| Revoked { serial, not_after, reason })
+                    .map(|(serial, (not_after, reason))| Revoked {
+                        serial,
+                        not_after,
+                        reason,
+                    })
                     .collect(),
             },
             signature: [s, s].concat().try_into().unwrap(),
@@ -78,7 +103,10 @@ fn revocation_list() -> impl Strategy<Value = RevocationList> {
 }
 
 fn trust_list() -> impl Strategy<Value = TrustList> {
-    (proptest::collection::btree_map(any::<u16>(), any::<[u8; 32]>(), 0..10), any::<u32>())
+    (
+        proptest::collection::btree_map(any::<u16>(), any::<[u8; 32]>(), 0..10),
+        any::<u32>(),
+    )
         .prop_map(|(keys, version)| TrustList {
             body: TrustListBody {
                 list_version: version,
@@ -86,7 +114,12 @@ fn trust_list() -> impl Strategy<Value = TrustList> {
                 usable_until: 20,
                 keys: keys
                     .into_iter()
-                    .map(|(key_id, public_key)| IssuerKey { key_id, not_before: 1, not_after: 2, public_key })
+                    .map(|(key_id, public_key)| IssuerKey {
+                        key_id,
+                        not_before: 1,
+                        not_after: 2,
+                        public_key,
+                    })
                     .collect(),
             },
             root_signature: [7u8; 64],
@@ -110,7 +143,7 @@ proptest! {
         prop_assert_eq!(TrustList::from_bytes(&t.to_bytes()).unwrap(), t.clone());
         prop_assert_eq!(RevocationList::from_bytes(&r.to_bytes()).unwrap(), r.clone());
         let b = SyncBundle { trust: Some(t), revocations: vec![r] };
-        prop_assert_eq!(SyncBundle::from_bytes(&b.to_bytes()).unwrap(), b);
+        prop_assert_eq!(SyncBundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
     }
 
     #[test]

@@ -11,7 +11,9 @@ use ecard_core::format::code::{Code, Presentation};
 use ecard_core::format::credential::{Credential, CredentialBody};
 use ecard_core::gate::StalePolicy;
 use ecard_core::issuer::{issue_credential, IssueError};
-use ecard_core::{CardState, Gate, GatePolicy, RevocationReason, Scene, SigningKey, Verdict, Wallet};
+use ecard_core::{
+    CardState, Gate, GatePolicy, RevocationReason, Scene, SigningKey, Verdict, Wallet,
+};
 use ed25519_dalek::Signer;
 
 /// Signs a credential body directly, skipping the issuer's own checks, to build codes a
@@ -20,12 +22,22 @@ fn forged_credential(edit: impl FnOnce(&mut CredentialBody)) -> Credential {
     let mut body = credential_body(device_key().verifying_key().to_bytes());
     edit(&mut body);
     let issuer_signature = issuer_key().sign(&body.signed_bytes()).to_bytes();
-    Credential { body, issuer_signature }
+    Credential {
+        body,
+        issuer_signature,
+    }
 }
 
 fn code_for(credential: Credential, device: &SigningKey, p: Presentation) -> String {
-    let device_signature = device.sign(&Code::signed_bytes_for(&credential, &p)).to_bytes();
-    Code { credential, presentation: p, device_signature }.to_text()
+    let device_signature = device
+        .sign(&Code::signed_bytes_for(&credential, &p))
+        .to_bytes();
+    Code {
+        credential,
+        presentation: p,
+        device_signature,
+    }
+    .to_text()
 }
 
 fn museum_code_at(t: i64) -> String {
@@ -43,7 +55,10 @@ fn valid_code_is_admitted_with_masked_name_age_band_and_scene_only() {
     assert!(v.admitted, "{v:?}");
     assert_eq!(v.code, "ADMITTED");
     let h = v.holder.clone().unwrap();
-    assert_eq!((h.masked_name.as_str(), h.age_band_label), ("张*", "18-59岁"));
+    assert_eq!(
+        (h.masked_name.as_str(), h.age_band_label),
+        ("张*", "18-59岁")
+    );
     assert_eq!(v.scene, Some(Scene::Museum));
     assert_eq!(v.clock_offset_secs, Some(0));
     let json = serde_json::to_string(&v).unwrap();
@@ -59,19 +74,41 @@ fn malformed_codes_are_refused_with_their_own_reason() {
     let mut bytes = Code::from_text(&good).unwrap().to_bytes();
     let with_bytes = |b: &[u8]| format!("HNSSC1:{}", base45_encode(b));
     let cases: Vec<(String, &str, &str)> = vec![
-        (good[..good.len() - 3].to_string(), "TRUNCATED", "二维码已损坏"),
+        (
+            good[..good.len() - 3].to_string(),
+            "TRUNCATED",
+            "二维码已损坏",
+        ),
         (good[..7 + 54].to_string(), "TRUNCATED", "二维码已损坏"),
-        ("HNSSC2:".to_string() + body, "WRONG_PREFIX", "不是电子社保卡"),
-        ("https://example.org/".to_string(), "WRONG_PREFIX", "不是电子社保卡"),
+        (
+            "HNSSC2:".to_string() + body,
+            "WRONG_PREFIX",
+            "不是电子社保卡",
+        ),
+        (
+            "https://example.org/".to_string(),
+            "WRONG_PREFIX",
+            "不是电子社保卡",
+        ),
         (good.to_lowercase(), "WRONG_PREFIX", "不是电子社保卡"),
-        (format!("HNSSC1:{}", body.to_lowercase()), "BAD_ENCODING", "二维码已损坏"),
+        (
+            format!("HNSSC1:{}", body.to_lowercase()),
+            "BAD_ENCODING",
+            "二维码已损坏",
+        ),
         (format!("{good}::"), "BAD_ENCODING", "二维码已损坏"),
         (format!("{good}\u{4e2d}"), "BAD_ENCODING", "二维码已损坏"),
-        (with_bytes(&[bytes.as_slice(), &[0, 0]].concat()), "MALFORMED", "二维码已损坏"),
+        (
+            with_bytes(&[bytes.as_slice(), &[0, 0]].concat()),
+            "MALFORMED",
+            "二维码已损坏",
+        ),
         ("HNSSC1:".to_string(), "TRUNCATED", "二维码已损坏"),
     ];
     bytes[0] = 2;
-    let cases = cases.into_iter().chain([(with_bytes(&bytes), "UNSUPPORTED_VERSION", "版本过新")]);
+    let cases = cases
+        .into_iter()
+        .chain([(with_bytes(&bytes), "UNSUPPORTED_VERSION", "版本过新")]);
     let mut gate = museum_gate();
     for (text, code, message) in cases {
         let v = gate.verify(&text, NOW);
@@ -92,16 +129,74 @@ fn invalid_codes_are_refused_with_their_own_reason() {
     };
     let other_device = SigningKey::from_bytes(&[0x44; 32]);
     let cases = [
-        (code_for(forged_credential(|b| b.issuer_key_id = 99), &device, at_now), "UNKNOWN_ISSUER", "签发机构未知"),
-        (code_for(forged_credential(|b| b.not_before = today() + 1), &device, at_now), "NOT_YET_VALID", "尚未生效"),
-        (code_for(forged_credential(|b| b.not_after = today() - 1), &device, at_now), "EXPIRED", "已过期"),
-        (code_for(forged_credential(|b| b.card_state = CardState::Lost), &device, at_now), "CARD_NOT_NORMAL", "正式挂失"),
-        (code_for(forged_credential(|b| b.device_key = small_order), &device, at_now), "WEAK_DEVICE_KEY", "不安全"),
-        (code_for(forged_credential(|_| {}), &other_device, at_now), "BAD_DEVICE_SIGNATURE", "签名无效"),
-        (museum_code_at(NOW + 180), "CLOCK_AHEAD", "手机时间快了约 3 分钟"),
+        (
+            code_for(forged_credential(|b| b.issuer_key_id = 99), &device, at_now),
+            "UNKNOWN_ISSUER",
+            "签发机构未知",
+        ),
+        (
+            code_for(
+                forged_credential(|b| b.not_before = today() + 1),
+                &device,
+                at_now,
+            ),
+            "NOT_YET_VALID",
+            "尚未生效",
+        ),
+        (
+            code_for(
+                forged_credential(|b| b.not_after = today() - 1),
+                &device,
+                at_now,
+            ),
+            "EXPIRED",
+            "已过期",
+        ),
+        (
+            code_for(
+                forged_credential(|b| b.card_state = CardState::Lost),
+                &device,
+                at_now,
+            ),
+            "CARD_NOT_NORMAL",
+            "正式挂失",
+        ),
+        (
+            code_for(
+                forged_credential(|b| b.device_key = small_order),
+                &device,
+                at_now,
+            ),
+            "WEAK_DEVICE_KEY",
+            "不安全",
+        ),
+        (
+            code_for(forged_credential(|_| {}), &other_device, at_now),
+            "BAD_DEVICE_SIGNATURE",
+            "签名无效",
+        ),
+        (
+            museum_code_at(NOW + 180),
+            "CLOCK_AHEAD",
+            "手机时间快了约 3 分钟",
+        ),
         (museum_code_at(NOW - 7_200), "CLOCK_BEHIND", "慢了约 2 小时"),
-        (wallet().code_at(NOW, 30, Scene::Library, 0).unwrap().to_text(), "WRONG_SCENE", "请在手机上选择“博物馆”"),
-        (wallet().code_at(NOW, 5, Scene::Museum, 0).unwrap().to_text(), "STEP_NOT_ALLOWED", "刷新周期"),
+        (
+            wallet()
+                .code_at(NOW, 30, Scene::Library, 0)
+                .unwrap()
+                .to_text(),
+            "WRONG_SCENE",
+            "请在手机上选择“博物馆”",
+        ),
+        (
+            wallet()
+                .code_at(NOW, 5, Scene::Museum, 0)
+                .unwrap()
+                .to_text(),
+            "STEP_NOT_ALLOWED",
+            "刷新周期",
+        ),
     ];
     let mut gate = museum_gate();
     for (text, code, message) in cases {
@@ -115,7 +210,11 @@ fn invalid_codes_are_refused_with_their_own_reason() {
 fn a_tampered_issuer_signature_is_refused() {
     let mut c = forged_credential(|_| {});
     c.issuer_signature[10] ^= 1;
-    let text = code_for(c, &device_key(), Presentation::at(NOW, 30, Scene::Museum, 0).unwrap());
+    let text = code_for(
+        c,
+        &device_key(),
+        Presentation::at(NOW, 30, Scene::Museum, 0).unwrap(),
+    );
     let v = museum_gate().verify(&text, NOW);
     refused(&v, "BAD_ISSUER_SIGNATURE");
     assert!(v.holder.is_none());
@@ -133,14 +232,25 @@ fn issuance_refuses_weak_keys_unmasked_names_and_cards_not_in_use() {
     let issue = |b| issue_credential(&issuer_key(), b).unwrap_err();
     assert_eq!(issue(credential_body(identity)), IssueError::WeakDeviceKey);
     assert_eq!(issue(credential_body([0u8; 32])), IssueError::WeakDeviceKey);
-    assert_eq!(issue(body(|b| b.masked_name = "张三".into())), IssueError::NameNotMasked);
-    assert_eq!(issue(body(|b| b.card_state = CardState::TempLost)), IssueError::CardNotNormal(CardState::TempLost));
+    assert_eq!(
+        issue(body(|b| b.masked_name = "张三".into())),
+        IssueError::NameNotMasked
+    );
+    assert_eq!(
+        issue(body(|b| b.card_state = CardState::TempLost)),
+        IssueError::CardNotNormal(CardState::TempLost)
+    );
 }
 
 #[test]
 fn revoked_card_is_refused_with_the_reason() {
-    let mut gate = Gate::new(&root_key().verifying_key().to_bytes(), GatePolicy::for_scene(Scene::Museum)).unwrap();
-    gate.load_bundle(&bundle(&[(SERIAL, RevocationReason::Lost)]), NOW).unwrap();
+    let mut gate = Gate::new(
+        &root_key().verifying_key().to_bytes(),
+        GatePolicy::for_scene(Scene::Museum),
+    )
+    .unwrap();
+    gate.load_bundle(&bundle(&[(SERIAL, RevocationReason::Lost)]), NOW)
+        .unwrap();
     let v = gate.verify(&museum_code_at(NOW), NOW);
     refused(&v, "REVOKED");
     assert_eq!(v.message, "该卡已挂失，不能使用");
@@ -155,16 +265,26 @@ fn a_code_is_used_once_and_a_fresh_counter_is_a_new_code() {
     let again = gate.verify(&code, NOW + 5);
     refused(&again, "REPLAYED");
     assert_eq!(again.message, "该二维码已使用过，请刷新后重新出示");
-    let fresh = wallet().code_at(NOW, 30, Scene::Museum, 1).unwrap().to_text();
+    let fresh = wallet()
+        .code_at(NOW, 30, Scene::Museum, 1)
+        .unwrap()
+        .to_text();
     assert!(gate.verify(&fresh, NOW + 5).admitted);
 }
 
 #[test]
 fn a_refused_code_is_not_used_up() {
     let mut gate = museum_gate();
-    let library = wallet().code_at(NOW, 30, Scene::Library, 0).unwrap().to_text();
+    let library = wallet()
+        .code_at(NOW, 30, Scene::Library, 0)
+        .unwrap()
+        .to_text();
     refused(&gate.verify(&library, NOW), "WRONG_SCENE");
-    let mut library_gate = Gate::new(&root_key().verifying_key().to_bytes(), GatePolicy::for_scene(Scene::Library)).unwrap();
+    let mut library_gate = Gate::new(
+        &root_key().verifying_key().to_bytes(),
+        GatePolicy::for_scene(Scene::Library),
+    )
+    .unwrap();
     library_gate.load_bundle(&bundle(&[]), NOW).unwrap();
     assert!(library_gate.verify(&library, NOW).admitted);
 }
@@ -218,12 +338,19 @@ fn a_code_made_just_before_a_step_boundary_passes_just_after_it() {
     assert!(v.admitted, "{}", v.message);
     assert_eq!(v.clock_offset_secs, Some(-30));
     // Two steps later it is refused as too old.
-    refused(&gate.verify(&museum_code_at(boundary - 1), boundary + 31), "CLOCK_BEHIND");
+    refused(
+        &gate.verify(&museum_code_at(boundary - 1), boundary + 31),
+        "CLOCK_BEHIND",
+    );
 }
 
 #[test]
 fn an_unsynced_gate_refuses_and_says_to_sync() {
-    let mut gate = Gate::new(&root_key().verifying_key().to_bytes(), GatePolicy::default()).unwrap();
+    let mut gate = Gate::new(
+        &root_key().verifying_key().to_bytes(),
+        GatePolicy::default(),
+    )
+    .unwrap();
     let v = gate.verify(&museum_code_at(NOW), NOW);
     refused(&v, "NOT_SYNCED");
 }
@@ -233,7 +360,10 @@ fn stale_data_refuses_by_default_and_warns_when_configured() {
     let two_days = NOW + 2 * 86_400;
     let code = museum_code_at(two_days);
     refused(&museum_gate().verify(&code, two_days), "BUNDLE_STALE");
-    let policy = GatePolicy { stale: StalePolicy::Warn, ..GatePolicy::for_scene(Scene::Museum) };
+    let policy = GatePolicy {
+        stale: StalePolicy::Warn,
+        ..GatePolicy::for_scene(Scene::Museum)
+    };
     let mut gate = Gate::new(&root_key().verifying_key().to_bytes(), policy).unwrap();
     gate.load_bundle(&bundle(&[]), NOW).unwrap();
     let v = gate.verify(&code, two_days);
@@ -251,9 +381,16 @@ fn issuer_key_outside_its_validity_is_refused() {
         trust: Some(sign_trust_list(&root_key(), trust).unwrap()),
         revocations: vec![sign_revocation_list(&issuer_key(), revocation_body(1, 0, &[])).unwrap()],
     };
-    let mut gate = Gate::new(&root_key().verifying_key().to_bytes(), GatePolicy::for_scene(Scene::Museum)).unwrap();
-    gate.load_bundle(&b.to_bytes(), NOW).unwrap();
-    refused(&gate.verify(&museum_code_at(NOW), NOW), "ISSUER_KEY_NOT_VALID");
+    let mut gate = Gate::new(
+        &root_key().verifying_key().to_bytes(),
+        GatePolicy::for_scene(Scene::Museum),
+    )
+    .unwrap();
+    gate.load_bundle(&b.to_bytes().unwrap(), NOW).unwrap();
+    refused(
+        &gate.verify(&museum_code_at(NOW), NOW),
+        "ISSUER_KEY_NOT_VALID",
+    );
 }
 
 #[test]

@@ -23,7 +23,9 @@ fn golden_wallet() -> Wallet {
 
 #[test]
 fn exported_wallet_makes_the_golden_code_and_svg() {
-    let text = golden_wallet().code_at(NOW_MS + 999.0, "museum", 0, None).unwrap();
+    let text = golden_wallet()
+        .code_at(NOW_MS + 999.0, "museum", 0, None)
+        .unwrap();
     assert_eq!(text + "\n", include_str!("golden/code.txt"));
     let svg = render_svg(include_str!("golden/code.txt").trim_end()).unwrap();
     assert_eq!(svg, include_str!("golden/code.svg"));
@@ -39,7 +41,12 @@ fn exported_gate_admits_once_then_refuses_as_used() {
     let code = golden_wallet().code_at(NOW_MS, "museum", 0, None).unwrap();
     let first = gate.verify(&code, NOW_MS).unwrap();
     assert_eq!(get(&first, "admitted").as_bool(), Some(true));
-    assert_eq!(get(&get(&first, "holder"), "masked_name").as_string().unwrap(), "张*");
+    assert_eq!(
+        get(&get(&first, "holder"), "masked_name")
+            .as_string()
+            .unwrap(),
+        "张*"
+    );
     let second = gate.verify(&code, NOW_MS + 1000.0).unwrap();
     assert_eq!(get(&second, "code").as_string().unwrap(), "REPLAYED");
 }
@@ -47,8 +54,13 @@ fn exported_gate_admits_once_then_refuses_as_used() {
 #[test]
 fn errors_carry_a_stable_code() {
     let mut w = Wallet::from_secret(&[0x55; 32]).unwrap();
-    let err = w.set_credential(&common::wallet().credential().to_bytes()).unwrap_err();
-    assert_eq!(get(&err, "code").as_string().unwrap(), "CREDENTIAL_FOR_OTHER_DEVICE");
+    let err = w
+        .set_credential(&common::wallet().credential().to_bytes())
+        .unwrap_err();
+    assert_eq!(
+        get(&err, "code").as_string().unwrap(),
+        "CREDENTIAL_FOR_OTHER_DEVICE"
+    );
     let err = Wallet::from_secret(&[1, 2, 3]).err().unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "INVALID_SECRET");
 }

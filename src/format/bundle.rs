@@ -25,8 +25,12 @@ pub struct SyncBundle {
 }
 
 impl SyncBundle {
-    /// Canonical bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// Most sections a bundle holds (the count is one byte).
+    pub const MAX_SECTIONS: usize = 255;
+
+    /// Canonical bytes; refuses more than [`Self::MAX_SECTIONS`] sections (send a full
+    /// revocation list instead of that many deltas).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
         let mut sections: Vec<(u8, Vec<u8>)> = Vec::new();
         if let Some(t) = &self.trust {
             sections.push((TAG_TRUST, t.to_bytes()));
@@ -34,12 +38,17 @@ impl SyncBundle {
         for r in &self.revocations {
             sections.push((TAG_REVOCATION, r.to_bytes()));
         }
+        if sections.len() > Self::MAX_SECTIONS {
+            return Err(WireError::InvalidField("sections"));
+        }
         let mut w = Writer::new();
-        w.bytes(BUNDLE_MAGIC).u8(BUNDLE_VERSION).u8(sections.len() as u8);
+        w.bytes(BUNDLE_MAGIC)
+            .u8(BUNDLE_VERSION)
+            .u8(sections.len() as u8);
         for (tag, bytes) in sections {
             w.u8(tag).u32(bytes.len() as u32).bytes(&bytes);
         }
-        w.into_vec()
+        Ok(w.into_vec())
     }
 
     /// Reads a bundle that fills `bytes` exactly. Checks form only, not signatures.
@@ -62,7 +71,9 @@ impl SyncBundle {
                     bundle.trust = Some(TrustList::from_bytes(section)?)
                 }
                 TAG_TRUST => return Err(WireError::InvalidField("trust")),
-                TAG_REVOCATION => bundle.revocations.push(RevocationList::from_bytes(section)?),
+                TAG_REVOCATION => bundle
+                    .revocations
+                    .push(RevocationList::from_bytes(section)?),
                 _ => {}
             }
         }

@@ -54,7 +54,9 @@ pub enum CodeTextError {
 impl std::fmt::Display for CodeTextError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CodeTextError::WrongPrefix => write!(f, "not an e-card code (expected prefix {CODE_PREFIX})"),
+            CodeTextError::WrongPrefix => {
+                write!(f, "not an e-card code (expected prefix {CODE_PREFIX})")
+            }
             CodeTextError::BadEncoding => f.write_str("not valid base45"),
             CodeTextError::Wire(e) => e.fmt(f),
         }
@@ -93,7 +95,12 @@ impl Presentation {
     /// The presentation for a phone time, or `None` before 1970 or past the u32 step range.
     pub fn at(unix_secs: i64, step_secs: u8, scene: Scene, counter: u8) -> Option<Self> {
         let step = u32::try_from(unix_secs.checked_div(i64::from(step_secs))?).ok()?;
-        Some(Presentation { step_secs, step, scene, counter })
+        Some(Presentation {
+            step_secs,
+            step,
+            scene,
+            counter,
+        })
     }
 }
 

@@ -144,9 +144,9 @@ impl From<CardState> for RevocationReason {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use super::*;
 
     #[test]
     fn days_start_at_beijing_midnight() {

@@ -11,4 +11,3 @@ pub mod trust;
 pub(crate) mod wire;
 
 pub use wire::WireError;
-

@@ -136,7 +136,10 @@ impl RevocationList {
     /// Reads a list that fills `bytes` exactly. Checks form only, not the signature.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
-        let list = RevocationList { body: RevocationListBody::read(&mut r)?, signature: r.array()? };
+        let list = RevocationList {
+            body: RevocationListBody::read(&mut r)?,
+            signature: r.array()?,
+        };
         r.finish()?;
         Ok(list)
     }

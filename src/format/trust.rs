@@ -101,7 +101,12 @@ impl TrustListBody {
                 public_key: r.array()?,
             });
         }
-        let body = TrustListBody { list_version, issued_at, usable_until, keys };
+        let body = TrustListBody {
+            list_version,
+            issued_at,
+            usable_until,
+            keys,
+        };
         body.check_fields()?;
         Ok(body)
     }
@@ -118,7 +123,10 @@ impl TrustList {
     /// Reads a trust list that fills `bytes` exactly. Checks form only, not the signature.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
-        let list = TrustList { body: TrustListBody::read(&mut r)?, root_signature: r.array()? };
+        let list = TrustList {
+            body: TrustListBody::read(&mut r)?,
+            root_signature: r.array()?,
+        };
         r.finish()?;
         Ok(list)
     }

@@ -42,14 +42,19 @@ struct Admission {
 }
 
 /// A failed check: the refusal, the code if its issuer signature verified, the offset if known.
-type Failure = (Refusal, Option<Code>, Option<i64>);
+type Failure = (Refusal, Option<Box<Code>>, Option<i64>);
 
 impl Gate {
     /// A gate that trusts trust lists signed by `root_key`.
     pub fn new(root_key: &[u8; 32], policy: GatePolicy) -> Result<Self, SyncError> {
-        let root = VerifyingKey::from_bytes(root_key).map_err(|_| SyncError::BadRootSignature)?;
+        let root = VerifyingKey::from_bytes(root_key).map_err(|_| SyncError::InvalidRootKey)?;
         let replay = ReplaySet::new(policy.replay_capacity);
-        Ok(Gate { root, policy, synced: SyncedState::default(), replay })
+        Ok(Gate {
+            root,
+            policy,
+            synced: SyncedState::default(),
+            replay,
+        })
     }
 
     /// The gate's policy.
@@ -79,10 +84,14 @@ impl Gate {
                 let expires = (i64::from(p.step) + i64::from(self.policy.tolerance_steps) + 1)
                     * i64::from(p.step_secs);
                 self.replay.insert(ReplayKey::of(&a.code), expires);
-                let warnings = if a.stale { vec![stale_warning()] } else { Vec::new() };
+                let warnings = if a.stale {
+                    vec![stale_warning()]
+                } else {
+                    Vec::new()
+                };
                 Verdict::admit(&a.code, a.offset, warnings)
             }
-            Err((reason, code, offset)) => Verdict::refuse(&reason, code.as_ref(), offset),
+            Err((reason, code, offset)) => Verdict::refuse(&reason, code.as_deref(), offset),
         }
     }
 
@@ -90,32 +99,50 @@ impl Gate {
     fn check(&self, text: &str, now: i64) -> Result<Admission, Failure> {
         let code = Code::from_text(text).map_err(|e| (e.into(), None, None))?;
         self.check_issuer(&code, now).map_err(|r| (r, None, None))?;
-        let fail = |r: Refusal, offset: Option<i64>| (r, Some(code.clone()), offset);
+        let fail = |r: Refusal, offset: Option<i64>| (r, Some(Box::new(code.clone())), offset);
         self.check_validity(&code, now).map_err(|r| fail(r, None))?;
         check_device_signature(&code).map_err(|r| fail(r, None))?;
-        let offset = self.check_time(&code, now).map_err(|(r, o)| fail(r, Some(o)))?;
-        let stale = self.check_revocation(&code, now).map_err(|r| fail(r, Some(offset)))?;
+        let offset = self
+            .check_time(&code, now)
+            .map_err(|(r, o)| fail(r, Some(o)))?;
+        let stale = self
+            .check_revocation(&code, now)
+            .map_err(|r| fail(r, Some(offset)))?;
         if self.replay.contains(&ReplayKey::of(&code)) {
             return Err(fail(Refusal::Replayed, Some(offset)));
         }
         let scene = code.presentation.scene;
         if !self.policy.accepted_scenes.contains(&scene) {
-            return Err(fail(Refusal::WrongScene { code: scene, gate: self.policy.scene }, Some(offset)));
+            return Err(fail(
+                Refusal::WrongScene {
+                    code: scene,
+                    gate: self.policy.scene,
+                },
+                Some(offset),
+            ));
         }
-        Ok(Admission { code, offset, stale })
+        Ok(Admission {
+            code,
+            offset,
+            stale,
+        })
     }
 
     fn check_issuer(&self, code: &Code, now: i64) -> Result<(), Refusal> {
         let trust = self.synced.trust.as_ref().ok_or(Refusal::NotSynced)?;
         let body = &code.credential.body;
-        let key = trust.key(body.issuer_key_id).ok_or(Refusal::UnknownIssuer(body.issuer_key_id))?;
+        let key = trust
+            .key(body.issuer_key_id)
+            .ok_or(Refusal::UnknownIssuer(body.issuer_key_id))?;
         let today = day_of(now);
         if today < i64::from(key.not_before) || today > i64::from(key.not_after) {
             return Err(Refusal::IssuerKeyNotValid(key.key_id));
         }
-        let vk = VerifyingKey::from_bytes(&key.public_key).map_err(|_| Refusal::BadIssuerSignature)?;
+        let vk =
+            VerifyingKey::from_bytes(&key.public_key).map_err(|_| Refusal::BadIssuerSignature)?;
         let sig = Signature::from_bytes(&code.credential.issuer_signature);
-        vk.verify_strict(&body.signed_bytes(), &sig).map_err(|_| Refusal::BadIssuerSignature)
+        vk.verify_strict(&body.signed_bytes(), &sig)
+            .map_err(|_| Refusal::BadIssuerSignature)
     }
 
     fn check_validity(&self, code: &Code, now: i64) -> Result<(), Refusal> {
@@ -182,14 +209,19 @@ impl Gate {
 }
 
 fn check_device_signature(code: &Code) -> Result<(), Refusal> {
-    let vk = VerifyingKey::from_bytes(&code.credential.body.device_key).map_err(|_| Refusal::WeakDeviceKey)?;
+    let vk = VerifyingKey::from_bytes(&code.credential.body.device_key)
+        .map_err(|_| Refusal::WeakDeviceKey)?;
     if vk.is_weak() {
         return Err(Refusal::WeakDeviceKey);
     }
     let sig = Signature::from_bytes(&code.device_signature);
-    vk.verify_strict(&code.signed_bytes(), &sig).map_err(|_| Refusal::BadDeviceSignature)
+    vk.verify_strict(&code.signed_bytes(), &sig)
+        .map_err(|_| Refusal::BadDeviceSignature)
 }
 
 fn stale_warning() -> Warning {
-    Warning { code: "BUNDLE_STALE", message: "闸机数据已过期，请尽快联网同步".into() }
+    Warning {
+        code: "BUNDLE_STALE",
+        message: "闸机数据已过期，请尽快联网同步".into(),
+    }
 }

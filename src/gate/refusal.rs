@@ -93,7 +93,9 @@ impl Refusal {
         use Refusal::*;
         match self {
             WrongPrefix => "这不是电子社保卡二维码".into(),
-            BadEncoding | Truncated | Malformed(_) => "二维码已损坏或不完整，请刷新后重新出示".into(),
+            BadEncoding | Truncated | Malformed(_) => {
+                "二维码已损坏或不完整，请刷新后重新出示".into()
+            }
             UnsupportedVersion(_) => "二维码版本过新，请闸机管理员更新闸机".into(),
             NotSynced => "闸机尚未同步，请管理员联网同步后再用".into(),
             UnknownIssuer(_) => "签发机构未知，请管理员联网同步闸机".into(),
@@ -105,7 +107,10 @@ impl Refusal {
             WeakDeviceKey => "设备密钥不安全，请持卡人重新启用电子社保卡".into(),
             BadDeviceSignature => "二维码签名无效，不是本人手机生成或已被篡改".into(),
             StepNotAllowed(_) => "二维码刷新周期不符合本场馆要求".into(),
-            ClockAhead(s) => format!("手机时间快了约{}，请校准手机时间后刷新二维码", duration_zh(*s)),
+            ClockAhead(s) => format!(
+                "手机时间快了约{}，请校准手机时间后刷新二维码",
+                duration_zh(*s)
+            ),
             ClockBehind(s) => format!(
                 "二维码已过期（或手机时间慢了约{}），请刷新二维码后重新出示",
                 duration_zh(*s)
@@ -162,9 +167,9 @@ pub fn duration_zh(secs: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::duration_zh;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use super::duration_zh;
 
     #[test]
     fn durations_read_naturally() {

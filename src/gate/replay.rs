@@ -51,7 +51,11 @@ pub struct ReplaySet {
 impl ReplaySet {
     /// An empty set holding at most `capacity` entries (at least 1).
     pub fn new(capacity: usize) -> Self {
-        ReplaySet { capacity: capacity.max(1), expiry: HashMap::new(), by_expiry: BTreeSet::new() }
+        ReplaySet {
+            capacity: capacity.max(1),
+            expiry: HashMap::new(),
+            by_expiry: BTreeSet::new(),
+        }
     }
 
     /// Number of remembered codes.
@@ -114,7 +118,10 @@ impl ReplaySet {
 
     /// Restores a set saved by [`to_bytes`](Self::to_bytes), dropping entries expired at `now`.
     pub fn from_bytes(bytes: &[u8], capacity: usize, now: i64) -> Result<Self, WireError> {
-        let split = bytes.len().checked_sub(CHECKSUM_LEN).ok_or(WireError::Truncated)?;
+        let split = bytes
+            .len()
+            .checked_sub(CHECKSUM_LEN)
+            .ok_or(WireError::Truncated)?;
         let (body, sum) = bytes.split_at(split);
         if Sha512::digest(body)[..CHECKSUM_LEN] != *sum {
             return Err(WireError::InvalidField("checksum"));
@@ -134,7 +141,12 @@ impl ReplaySet {
         let mut set = ReplaySet::new(capacity);
         for _ in 0..count {
             let t = r.u64()? as i64;
-            let key = ReplayKey { serial: r.u64()?, step_secs: r.u8()?, step: r.u32()?, counter: r.u8()? };
+            let key = ReplayKey {
+                serial: r.u64()?,
+                step_secs: r.u8()?,
+                step: r.u32()?,
+                counter: r.u8()?,
+            };
             set.insert(key, t);
         }
         set.prune(now);

@@ -18,6 +18,8 @@ use crate::format::WireError;
 pub enum SyncError {
     /// The bundle or a section is not well formed.
     Malformed(WireError),
+    /// The pinned root public key is not a valid key.
+    InvalidRootKey,
     /// The trust list's root signature does not verify against the pinned root key.
     BadRootSignature,
     /// The trust list is older than the one the gate holds.
@@ -54,6 +56,7 @@ impl SyncError {
     pub fn code(&self) -> &'static str {
         match self {
             SyncError::Malformed(_) => "BUNDLE_MALFORMED",
+            SyncError::InvalidRootKey => "INVALID_ROOT_KEY",
             SyncError::BadRootSignature => "BAD_ROOT_SIGNATURE",
             SyncError::TrustRollback { .. } => "TRUST_ROLLBACK",
             SyncError::NoTrustList => "NO_TRUST_LIST",
@@ -69,6 +72,7 @@ impl std::fmt::Display for SyncError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SyncError::Malformed(e) => write!(f, "同步数据已损坏（{e}）"),
+            SyncError::InvalidRootKey => f.write_str("根公钥无效，请检查闸机配置"),
             SyncError::BadRootSignature => f.write_str("信任列表签名无效，拒绝加载"),
             SyncError::TrustRollback { have, got } => {
                 write!(f, "信任列表版本 {got} 旧于已有版本 {have}，拒绝回退")
@@ -117,7 +121,12 @@ pub struct SyncStatus {
 
 impl SyncedState {
     /// Applies a bundle to a copy and returns it; `self` is unchanged on error.
-    pub(crate) fn apply(&self, root: &VerifyingKey, bundle: &SyncBundle, now: i64) -> Result<Self, SyncError> {
+    pub(crate) fn apply(
+        &self,
+        root: &VerifyingKey,
+        bundle: &SyncBundle,
+        now: i64,
+    ) -> Result<Self, SyncError> {
         let mut next = self.clone();
         if let Some(t) = &bundle.trust {
             next.accept_trust(root, t)?;
@@ -135,7 +144,10 @@ impl SyncedState {
             .map_err(|_| SyncError::BadRootSignature)?;
         if let Some(have) = &self.trust {
             if t.body.list_version < have.body.list_version {
-                return Err(SyncError::TrustRollback { have: have.body.list_version, got: t.body.list_version });
+                return Err(SyncError::TrustRollback {
+                    have: have.body.list_version,
+                    got: t.body.list_version,
+                });
             }
         }
         self.trust = Some(t.clone());
@@ -145,17 +157,26 @@ impl SyncedState {
     fn accept_revocation(&mut self, r: &RevocationList) -> Result<(), SyncError> {
         let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
         let b = &r.body;
-        let key = trust.key(b.signer_key_id).ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
-        let vk = VerifyingKey::from_bytes(&key.public_key).map_err(|_| SyncError::BadRevocationSignature)?;
+        let key = trust
+            .key(b.signer_key_id)
+            .ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
+        let vk = VerifyingKey::from_bytes(&key.public_key)
+            .map_err(|_| SyncError::BadRevocationSignature)?;
         vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
             .map_err(|_| SyncError::BadRevocationSignature)?;
         let have = self.revocation_version;
         if b.is_delta() {
             if have < b.base_version {
-                return Err(SyncError::RevocationGap { have, base: b.base_version });
+                return Err(SyncError::RevocationGap {
+                    have,
+                    base: b.base_version,
+                });
             }
         } else if b.list_version < have {
-            return Err(SyncError::RevocationRollback { have, got: b.list_version });
+            return Err(SyncError::RevocationRollback {
+                have,
+                got: b.list_version,
+            });
         } else {
             self.revoked.clear();
         }
@@ -174,7 +195,8 @@ impl SyncedState {
     /// Drops entries of credentials that have expired anyway.
     pub(crate) fn prune(&mut self, now: i64) {
         let today = day_of(now);
-        self.revoked.retain(|_, (not_after, _)| i64::from(*not_after) >= today);
+        self.revoked
+            .retain(|_, (not_after, _)| i64::from(*not_after) >= today);
     }
 
     pub(crate) fn status(&self, now: i64) -> SyncStatus {

@@ -40,8 +40,16 @@ impl QrMatrix {
             Version::Normal(v) => v as u8,
             Version::Micro(v) => v as u8,
         };
-        let dark = qr.to_colors().into_iter().map(|c| c == Color::Dark).collect();
-        Ok(QrMatrix { version, width: qr.width(), dark })
+        let dark = qr
+            .to_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
+        Ok(QrMatrix {
+            version,
+            width: qr.width(),
+            dark,
+        })
     }
 
     /// Whether the module at column `x`, row `y` is dark.

@@ -14,7 +14,14 @@ pub fn to_svg(m: &QrMatrix) -> String {
     let mut path = String::with_capacity(m.width * m.width);
     for y in 0..m.width {
         for (x, len) in m.dark_runs(y) {
-            let _ = write!(path, "M{},{}h{}v1h-{}z", x + QUIET_ZONE, y + QUIET_ZONE, len, len);
+            let _ = write!(
+                path,
+                "M{},{}h{}v1h-{}z",
+                x + QUIET_ZONE,
+                y + QUIET_ZONE,
+                len,
+                len
+            );
         }
     }
     format!(

@@ -7,7 +7,9 @@ use ecard_core::format::fields::day_of;
 use ecard_core::format::revocation::{RevocationListBody, Revoked};
 use ecard_core::format::trust::{IssuerKey, TrustListBody};
 use ecard_core::issuer::{issue_credential, sign_revocation_list, sign_trust_list};
-use ecard_core::{AgeBand, CardState, Code, CredentialBody, Gate, GatePolicy, Scene, SigningKey, Wallet};
+use ecard_core::{
+    AgeBand, CardState, Code, CredentialBody, Gate, GatePolicy, Scene, SigningKey, Wallet,
+};
 
 /// 2026-11-29 10:00:00 China Standard Time.
 pub const NOW: i64 = 1_795_917_600;
@@ -68,7 +70,11 @@ pub fn trust_body(version: u32) -> TrustListBody {
     }
 }
 
-pub fn revocation_body(version: u32, base: u32, serials: &[(u64, ecard_core::RevocationReason)]) -> RevocationListBody {
+pub fn revocation_body(
+    version: u32,
+    base: u32,
+    serials: &[(u64, ecard_core::RevocationReason)],
+) -> RevocationListBody {
     RevocationListBody {
         signer_key_id: ISSUER_KEY_ID,
         list_version: version,
@@ -77,7 +83,11 @@ pub fn revocation_body(version: u32, base: u32, serials: &[(u64, ecard_core::Rev
         usable_until: (NOW + 86_400) as u64,
         entries: serials
             .iter()
-            .map(|&(serial, reason)| Revoked { serial, not_after: today() + 6, reason })
+            .map(|&(serial, reason)| Revoked {
+                serial,
+                not_after: today() + 6,
+                reason,
+            })
             .collect(),
     }
 }
@@ -86,15 +96,23 @@ pub fn revocation_body(version: u32, base: u32, serials: &[(u64, ecard_core::Rev
 pub fn bundle(revoked: &[(u64, ecard_core::RevocationReason)]) -> Vec<u8> {
     SyncBundle {
         trust: Some(sign_trust_list(&root_key(), trust_body(1)).unwrap()),
-        revocations: vec![sign_revocation_list(&issuer_key(), revocation_body(1, 0, revoked)).unwrap()],
+        revocations: vec![
+            sign_revocation_list(&issuer_key(), revocation_body(1, 0, revoked)).unwrap(),
+        ],
     }
     .to_bytes()
+    .unwrap()
 }
 
 /// A museum gate synced with an empty revocation list.
 pub fn museum_gate() -> Gate {
-    let mut gate = Gate::new(&root_key().verifying_key().to_bytes(), GatePolicy::for_scene(Scene::Museum)).unwrap();
-    gate.load_bundle(&bundle(&[]), NOW).expect("fixture bundle loads");
+    let mut gate = Gate::new(
+        &root_key().verifying_key().to_bytes(),
+        GatePolicy::for_scene(Scene::Museum),
+    )
+    .unwrap();
+    gate.load_bundle(&bundle(&[]), NOW)
+        .expect("fixture bundle loads");
     gate
 }
 
