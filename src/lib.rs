@@ -16,6 +16,7 @@ pub mod format;
 pub mod gate;
 pub mod issuer;
 pub mod render;
+pub mod rules;
 pub mod wallet;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,25 +1,18 @@
 //! `ecard`: the operator's command-line tool for the Henan e-card (电子社保卡). It generates
 //! keys, issues credentials, signs the trust and revocation lists gates sync, makes the codes
 //! a phone would show and verifies them as a gate would. All the cryptography and formats
-//! live in `ecard-core`; this binary only adds files, clocks, images and a command line.
+//! live in `ecard-core`; this binary adds files, clocks, images, a command line and the
+//! issuing service (`ecard serve`).
 //!
 //! Exit status: 0 success (or admitted), 1 code refused by `verify`, 2 usage or input error.
 #![forbid(unsafe_code)]
-
-mod cli;
-mod error;
-mod files;
-mod keyfile;
-mod output;
-mod qrimage;
-mod timefmt;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cli::{code, inspect, issue, keys, lists, verify};
-use error::CliResult;
+use ecard::cli::{code, inspect, issue, keys, lists, serve, verify};
+use ecard::error::CliResult;
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +43,14 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Decode a code and print its contents without judging it
     Inspect(inspect::InspectArgs),
+    /// Run the issuing service (HTTP API and pages)
+    Serve(serve::ServeArgs),
+    /// Operator commands for the service
+    #[command(subcommand)]
+    Admin(serve::AdminCommand),
+    /// Issuer key management
+    #[command(subcommand)]
+    Issuer(serve::IssuerCommand),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +74,9 @@ fn run(command: Command) -> CliResult<ExitCode> {
         Command::Bundle(a) => lists::bundle(&a)?,
         Command::Code(a) => code::code(&a)?,
         Command::Inspect(a) => inspect::inspect(&a)?,
+        Command::Serve(a) => serve::serve(a)?,
+        Command::Admin(c) => serve::admin(c)?,
+        Command::Issuer(c) => serve::issuer(c)?,
         Command::Verify(a) => {
             let admitted = verify::verify(&a)?;
             return Ok(if admitted {

@@ -5,6 +5,7 @@ pub mod inspect;
 pub mod issue;
 pub mod keys;
 pub mod lists;
+pub mod serve;
 pub mod verify;
 
 use std::io::Read;

@@ -1,0 +1,279 @@
+//! Applications for the card (申领): submit once per idempotency key, list mine, follow the
+//! review timeline 提交 → 联审中 → 通过 / 驳回(原因) → 制卡中 → 已发卡.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::auth::Citizen;
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use super::validate;
+
+/// Application statuses in the order they happen, with what the applicant reads.
+pub const STATUSES: [(&str, &str); 6] = [
+    ("submitted", "提交"),
+    ("reviewing", "联审中"),
+    ("approved", "通过"),
+    ("rejected", "驳回"),
+    ("making", "制卡中"),
+    ("issued", "已发卡"),
+];
+
+pub fn status_label(status: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("未知", |(_, l)| l)
+}
+
+/// What the applicant submits. The provincial rules for categories, minors and materials come
+/// with the application issue; until then: who, a contact phone, and a service bank.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    name: String,
+    id_number: String,
+    phone: String,
+    #[serde(default)]
+    service_bank: Option<String>,
+}
+
+/// `POST /api/applications` with an `Idempotency-Key` header.
+pub async fn submit(
+    State(state): State<AppState>,
+    c: Citizen,
+    headers: HeaderMap,
+    Json(s): Json<Submission>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let key = idempotency_key(&headers)?;
+    let clean = check_submission(&state, c.user_id, s).await?;
+    let body = serde_json::to_string(&clean).map_err(ApiError::internal)?;
+    let hash = hex::encode(Sha256::digest(body.as_bytes()));
+    let mut tx = state.db.pool.begin().await?;
+    if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
+        tx.commit().await?;
+        return Ok((
+            StatusCode::CREATED,
+            Json(view(&state, c.user_id, id).await?),
+        ));
+    }
+    refuse_if_pending(&mut tx, c.user_id).await?;
+    let now = state.now();
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'reviewing', $4, $5, $5) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(c.user_id)
+    .bind(&key)
+    .bind(&hash)
+    .bind(&body)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id,)) = inserted else {
+        // Another request with the same key won the race: answer as it did.
+        tx.rollback().await?;
+        return Ok((
+            StatusCode::CREATED,
+            Json(
+                view(
+                    &state,
+                    c.user_id,
+                    find_by_key(&state, c.user_id, &key).await?,
+                )
+                .await?,
+            ),
+        ));
+    };
+    for status in ["submitted", "reviewing"] {
+        add_event(&mut tx, id, status, None, now).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(application_id = id, "application submitted");
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, c.user_id, id).await?),
+    ))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    if !(8..=100).contains(&key.len()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "IDEMPOTENCY_KEY_REQUIRED",
+            "缺少 Idempotency-Key 请求头（8–100 个字符），重试时请使用同一个值",
+        ));
+    }
+    Ok(key.to_string())
+}
+
+async fn check_submission(state: &AppState, user_id: i64, s: Submission) -> ApiResult<Submission> {
+    let name = validate::name("name", &s.name)?;
+    let id = validate::id_number("id_number", &s.id_number, state.now())?;
+    let phone = validate::phone("phone", &s.phone)?;
+    let service_bank = match s.service_bank.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(b) if b.chars().count() <= 30 => Some(b.to_string()),
+        Some(_) => {
+            return Err(ApiError::field(
+                "service_bank",
+                "SERVICE_BANK_INVALID",
+                "服务银行名称过长",
+            ))
+        }
+    };
+    let (own_name, own_id): (String, String) =
+        sqlx::query_as("SELECT name, id_number FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    if own_id != id.as_str() || own_name != name {
+        return Err(ApiError::field(
+            "id_number",
+            "APPLICANT_MISMATCH",
+            "申请人姓名和身份证号须与实名账户一致",
+        ));
+    }
+    Ok(Submission {
+        name,
+        id_number: id.as_str().to_string(),
+        phone,
+        service_bank,
+    })
+}
+
+async fn replayed(
+    tx: &mut super::cards::Tx<'_>,
+    user_id: i64,
+    key: &str,
+    hash: &str,
+) -> ApiResult<Option<i64>> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, request_hash FROM applications WHERE user_id = $1 AND idempotency_key = $2",
+    )
+    .bind(user_id)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        Some((id, h)) if h == hash => Ok(Some(id)),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "IDEMPOTENCY_KEY_REUSED",
+            "同一个 Idempotency-Key 不能用于不同的申请内容",
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, user_id: i64) -> ApiResult<()> {
+    let open: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM applications WHERE user_id = $1 AND status <> 'rejected' LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if open.is_some() {
+        return Err(ApiError::conflict(
+            "APPLICATION_EXISTS",
+            "您已有一份申请或已领卡，无需重复申请",
+        ));
+    }
+    Ok(())
+}
+
+async fn find_by_key(state: &AppState, user_id: i64, key: &str) -> ApiResult<i64> {
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT id FROM applications WHERE user_id = $1 AND idempotency_key = $2")
+            .bind(user_id)
+            .bind(key)
+            .fetch_one(&state.db.pool)
+            .await?;
+    Ok(id)
+}
+
+/// Records a step of the timeline.
+pub async fn add_event(
+    tx: &mut super::cards::Tx<'_>,
+    id: i64,
+    status: &str,
+    note: Option<&str>,
+    at: i64,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO application_events (application_id, status, note, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(note)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The applicant's view: status and timeline (no ID number: the applicant knows it).
+pub async fn view(state: &AppState, user_id: i64, id: i64) -> ApiResult<Value> {
+    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT status, reject_reason, created_at FROM applications WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let (status, reason, created_at) = row.ok_or_else(|| ApiError::not_found("申请"))?;
+    Ok(json!({
+        "id": id,
+        "status": status,
+        "status_label": status_label(&status),
+        "reject_reason": reason,
+        "created_at": created_at,
+        "timeline": timeline(state, id).await?,
+    }))
+}
+
+/// The timeline of an application, oldest first.
+pub async fn timeline(state: &AppState, id: i64) -> ApiResult<Vec<Value>> {
+    let events: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT status, note, at FROM application_events WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(events
+        .into_iter()
+        .map(|(s, note, at)| json!({ "status": s, "label": status_label(&s), "note": note, "at": at }))
+        .collect())
+}
+
+/// `GET /api/applications`: mine, newest first.
+pub async fn list_mine(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Value>> {
+    let ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM applications WHERE user_id = $1 ORDER BY id DESC")
+            .bind(c.user_id)
+            .fetch_all(&state.db.pool)
+            .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for (id,) in ids {
+        out.push(view(&state, c.user_id, id).await?);
+    }
+    Ok(Json(json!({ "applications": out })))
+}
+
+/// `GET /api/applications/{id}`: one of mine (another holder's is "not found").
+pub async fn get_mine(
+    State(state): State<AppState>,
+    c: Citizen,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(view(&state, c.user_id, id).await?))
+}

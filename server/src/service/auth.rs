@@ -1,0 +1,142 @@
+//! Passwords (argon2id) and sessions (random token in an HttpOnly, SameSite=Strict cookie; only
+//! its SHA-256 is stored). Citizens and reviewers have separate cookies and roles.
+//!
+//! Real deployments replace citizen login with 豫事办's real-name login: the seam is
+//! [`Citizen`], the extractor every citizen route takes; only it and `citizens::login` change.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use sha2::{Digest, Sha256};
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+
+pub const CITIZEN_COOKIE: &str = "ecard_session";
+pub const REVIEWER_COOKIE: &str = "ecard_review";
+
+/// Hashes a password with argon2id and a random salt (off the async threads: it is slow on
+/// purpose).
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt).map_err(ApiError::internal)?;
+        let salt = SaltString::encode_b64(&salt).map_err(ApiError::internal)?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Checks a password against a stored hash.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Starts a session and returns the cookie that carries it.
+pub async fn start_session(
+    state: &AppState,
+    role: &str,
+    subject_id: i64,
+) -> ApiResult<Cookie<'static>> {
+    let mut raw = [0u8; 32];
+    getrandom::getrandom(&mut raw).map_err(ApiError::internal)?;
+    let token = hex::encode(raw);
+    let expires = state.now() + state.config.session_secs;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, role, subject_id, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash(&token))
+    .bind(role)
+    .bind(subject_id)
+    .bind(expires)
+    .execute(&state.db.pool)
+    .await?;
+    let name = if role == "reviewer" {
+        REVIEWER_COOKIE
+    } else {
+        CITIZEN_COOKIE
+    };
+    Ok(Cookie::build((name, token))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(time::Duration::seconds(state.config.session_secs))
+        .build())
+}
+
+/// Ends the session in `cookie`, if any.
+pub async fn end_session(state: &AppState, jar: &CookieJar, cookie: &str) -> ApiResult<()> {
+    if let Some(c) = jar.get(cookie) {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(c.value()))
+            .execute(&state.db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn session_subject(
+    state: &AppState,
+    parts: &mut Parts,
+    cookie: &str,
+    role: &str,
+) -> ApiResult<i64> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let token = jar.get(cookie).ok_or_else(ApiError::unauthorized)?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT subject_id FROM sessions WHERE token_hash = $1 AND role = $2 AND expires_at > $3",
+    )
+    .bind(token_hash(token.value()))
+    .bind(role)
+    .bind(state.now())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    row.map(|(id,)| id).ok_or_else(ApiError::unauthorized)
+}
+
+/// A logged-in citizen (the card holder).
+pub struct Citizen {
+    pub user_id: i64,
+}
+
+/// A logged-in reviewer.
+pub struct Reviewer {
+    pub reviewer_id: i64,
+}
+
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let user_id = session_subject(state, parts, CITIZEN_COOKIE, "citizen").await?;
+        Ok(Citizen { user_id })
+    }
+}
+
+impl FromRequestParts<AppState> for Reviewer {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let reviewer_id = session_subject(state, parts, REVIEWER_COOKIE, "reviewer").await?;
+        Ok(Reviewer { reviewer_id })
+    }
+}

@@ -1,0 +1,119 @@
+//! Citizen accounts: register with real-name details, log in, log out, who am I.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::{self, Citizen, CITIZEN_COOKIE};
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use super::validate;
+
+#[derive(Deserialize)]
+pub struct Register {
+    name: String,
+    id_number: String,
+    phone: String,
+    password: String,
+}
+
+/// `POST /api/citizens/register`
+pub async fn register(
+    State(state): State<AppState>,
+    Json(r): Json<Register>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let name = validate::name("name", &r.name)?;
+    let id = validate::id_number("id_number", &r.id_number, state.now())?;
+    let phone = validate::phone("phone", &r.phone)?;
+    let password = validate::password("password", &r.password)?;
+    let hash = auth::hash_password(password).await?;
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO users (name, id_number, phone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(&name)
+    .bind(id.as_str())
+    .bind(&phone)
+    .bind(hash)
+    .bind(state.now())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((user_id,)) = inserted else {
+        return Err(ApiError::conflict(
+            "ALREADY_REGISTERED",
+            "该身份证号或手机号已注册，请直接登录",
+        ));
+    };
+    tracing::info!(user_id, "citizen registered");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": user_id, "name": name, "id_number": id.masked() })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Login {
+    phone: String,
+    password: String,
+}
+
+/// `POST /api/citizens/login`: sets the session cookie.
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Json(l): Json<Login>,
+) -> ApiResult<(CookieJar, Json<Value>)> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, password_hash FROM users WHERE phone = $1")
+            .bind(l.phone.trim())
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let bad = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "BAD_CREDENTIALS",
+            "手机号或密码不正确",
+        )
+    };
+    let (user_id, name, hash) = row.ok_or_else(bad)?;
+    if !auth::verify_password(l.password, hash).await {
+        return Err(bad());
+    }
+    let cookie = auth::start_session(&state, "citizen", user_id).await?;
+    Ok((jar.add(cookie), Json(json!({ "name": name }))))
+}
+
+/// `POST /api/citizens/logout`
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
+    auth::end_session(&state, &jar, CITIZEN_COOKIE).await?;
+    Ok((jar.remove(CITIZEN_COOKIE), StatusCode::NO_CONTENT))
+}
+
+/// `GET /api/me`: the holder's own details, masked as on any screen, and their card.
+pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Value>> {
+    let (name, id_number, phone): (String, String, String) =
+        sqlx::query_as("SELECT name, id_number, phone FROM users WHERE id = $1")
+            .bind(c.user_id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    let card: Option<(String, String)> = sqlx::query_as(
+        "SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(c.user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let masked_id = format!("{}********{}", &id_number[..6], &id_number[14..]);
+    Ok(Json(json!({
+        "name": name,
+        "masked_name": ecard_core::issuer::mask_name(&name),
+        "id_number": masked_id,
+        "phone": validate::mask_phone(&phone),
+        "card": card.map(|(number, state)| json!({ "card_number": number, "state": state })),
+    })))
+}

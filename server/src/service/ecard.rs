@@ -1,0 +1,125 @@
+//! The holder's e-card credential: a logged-in holder whose card is 正常 posts the phone's
+//! public key and gets a credential signed by the current issuer key. Asking again renews it;
+//! a new phone's key revokes the credentials of the previous phone.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use ecard_core::format::fields::{day_of, day_start};
+use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
+use ecard_core::rules::id_number::IdNumber;
+use ecard_core::{AgeBand, CardState, CredentialBody, RevocationReason};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Citizen;
+use super::cards;
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use super::validate::cst_date;
+
+#[derive(Deserialize)]
+pub struct CredentialRequest {
+    device_public_key: String,
+}
+
+fn device_key(hex_key: &str) -> ApiResult<[u8; 32]> {
+    let bytes: [u8; 32] = hex::decode(hex_key.trim())
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| {
+            ApiError::field(
+                "device_public_key",
+                "INVALID_DEVICE_KEY",
+                "设备公钥应为 64 位十六进制",
+            )
+        })?;
+    check_device_key(&bytes)
+        .map_err(|e| ApiError::field("device_public_key", e.code(), e.to_string()))?;
+    Ok(bytes)
+}
+
+/// `POST /api/ecard/credential` `{device_public_key}`
+pub async fn issue(
+    State(state): State<AppState>,
+    c: Citizen,
+    Json(req): Json<CredentialRequest>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let key = device_key(&req.device_public_key)?;
+    let key_hex = hex::encode(key);
+    let now = state.now();
+    let mut tx = state.db.pool.begin().await?;
+    let card: Option<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT c.id, c.state, u.name, u.id_number FROM cards c JOIN users u ON u.id = c.user_id \
+         WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT 1",
+    )
+    .bind(c.user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (card_id, card_state, name, id_number) = card
+        .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
+    let card_state = cards::parse_state(&card_state)?;
+    if card_state != CardState::Normal {
+        return Err(ApiError::conflict(
+            "CARD_NOT_NORMAL",
+            format!("卡片状态为“{}”，不能使用电子社保卡", card_state.label_zh()),
+        ));
+    }
+    let issuer = state.keys.current_issuer();
+    let today = day_of(now);
+    let not_after = today + state.config.credential_days - 1;
+    let (serial,): (i64,) = sqlx::query_as(
+        "INSERT INTO credentials (card_id, device_key, issuer_key_id, not_before_day, not_after_day, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING serial",
+    )
+    .bind(card_id)
+    .bind(&key_hex)
+    .bind(i64::from(issuer.issuer_key_id()))
+    .bind(today)
+    .bind(not_after)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let age = IdNumber::parse(&id_number, cst_date(now))
+        .map(|id| id.age_on(cst_date(now)))
+        .unwrap_or(30);
+    let body = CredentialBody {
+        issuer_key_id: issuer.issuer_key_id(),
+        serial: serial as u64,
+        card_state,
+        not_before: today as u16,
+        not_after: not_after as u16,
+        region: state.config.region,
+        age_band: AgeBand::from_age(age),
+        device_key: key,
+        masked_name: mask_name(&name),
+    };
+    let credential = issue_credential(&issuer.signing, body).map_err(|e| match e {
+        IssueError::WeakDeviceKey | IssueError::InvalidDeviceKey => {
+            ApiError::field("device_public_key", e.code(), e.to_string())
+        }
+        other => ApiError::internal(other),
+    })?;
+    cards::revoke_credentials(
+        &mut tx,
+        card_id,
+        RevocationReason::DeviceReplaced,
+        now,
+        Some(&key_hex),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(serial, "credential issued");
+    let renew_from = day_start(not_after - 1);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "credential": hex::encode(credential.to_bytes()),
+            "serial": serial.to_string(),
+            "masked_name": credential.body.masked_name,
+            "not_before": day_start(today),
+            "expires_at": day_start(not_after + 1),
+            "renew_from": renew_from,
+        })),
+    ))
+}

@@ -1,0 +1,137 @@
+//! `ecard serve`: the issuing service. Citizens register, apply and get e-card credentials;
+//! reviewers decide and act on cards; gates sync signed bundles and upload scan logs. The API
+//! is documented in `docs/API.md`.
+
+mod applications;
+mod auth;
+mod cards;
+mod citizens;
+pub mod db;
+mod ecard;
+mod error;
+mod gates;
+pub mod keystore;
+mod review;
+pub mod state;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::services::ServeDir;
+
+pub use auth::hash_password;
+use db::Db;
+use keystore::KeyStore;
+use state::{AppState, Config};
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let www = ServeDir::new(&state.config.www_dir);
+    let api = Router::new()
+        .route("/time", get(gates::time))
+        .route("/citizens/register", post(citizens::register))
+        .route("/citizens/login", post(citizens::login))
+        .route("/citizens/logout", post(citizens::logout))
+        .route("/me", get(citizens::me))
+        .route(
+            "/applications",
+            post(applications::submit).get(applications::list_mine),
+        )
+        .route("/applications/{id}", get(applications::get_mine))
+        .route("/ecard/credential", post(ecard::issue))
+        .route("/review/login", post(review::login))
+        .route("/review/logout", post(review::logout))
+        .route("/review/queue", get(review::queue))
+        .route("/review/applications/{id}", get(review::detail))
+        .route("/review/applications/{id}/approve", post(review::approve))
+        .route("/review/applications/{id}/reject", post(review::reject))
+        .route(
+            "/review/applications/{id}/card-issued",
+            post(review::card_issued),
+        )
+        .route("/review/cards/{number}/actions", post(review::card_action))
+        .route("/review/audit", get(review::audit_log))
+        .route("/gates/root", get(gates::root))
+        .route("/gates/bundle", get(gates::bundle))
+        .route("/gates/scans", post(gates::upload_scans))
+        .fallback(|| async { error::ApiError::not_found("接口") });
+    Router::new()
+        .nest("/api", api)
+        .fallback_service(www)
+        .with_state(state)
+}
+
+/// Where the data lives.
+pub struct Storage<'a> {
+    pub data_dir: &'a Path,
+    pub database_url: Option<&'a str>,
+}
+
+/// Opens the database (SQLite in the data directory unless a PostgreSQL URL is given).
+pub async fn open_db(s: &Storage<'_>) -> Result<Db, String> {
+    std::fs::create_dir_all(s.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", s.data_dir.display()))?;
+    let db = match s.database_url {
+        Some(url) if url.starts_with("postgres") => Db::open_postgres(url).await,
+        Some(other) => {
+            return Err(format!(
+                "unsupported database URL (expected postgres://…): {other}"
+            ))
+        }
+        None => Db::open_sqlite(s.data_dir).await,
+    };
+    db.map_err(|e| format!("database: {e}"))
+}
+
+/// Opens everything and serves until Ctrl-C or SIGTERM.
+pub async fn serve(
+    listen: SocketAddr,
+    storage: Storage<'_>,
+    www_dir: PathBuf,
+) -> Result<(), String> {
+    let clock = state::system_clock();
+    let keys = KeyStore::open_or_create(storage.data_dir, clock()).map_err(|e| e.to_string())?;
+    let db = open_db(&storage).await?;
+    let config = Config {
+        www_dir,
+        ..Config::default()
+    };
+    let state = AppState {
+        db,
+        keys: Arc::new(keys),
+        clock,
+        config: Arc::new(config),
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let backend = if storage.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "ecard serve: http://{listen}/  ({backend}, data in {})",
+        storage.data_dir.display()
+    );
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
