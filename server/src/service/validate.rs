@@ -26,7 +26,7 @@ pub fn id_number(field: &'static str, input: &str, now: i64) -> ApiResult<IdNumb
 pub fn name(field: &'static str, input: &str) -> ApiResult<String> {
     let n = input.trim();
     let count = n.chars().count();
-    if count < 2 || count > 30 || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
+    if !(2..=30).contains(&count) || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
         return Err(ApiError::field(
             field,
             "NAME_INVALID",
