@@ -54,9 +54,13 @@ impl std::fmt::Display for IssueError {
 
 impl std::error::Error for IssueError {}
 
-/// Checks that a device public key is a valid point of large order.
+/// Checks that a device public key is a canonically encoded point of large order. (A
+/// non-canonical encoding could never carry a signature that strict verification accepts.)
 pub fn check_device_key(bytes: &[u8; 32]) -> Result<VerifyingKey, IssueError> {
     let key = VerifyingKey::from_bytes(bytes).map_err(|_| IssueError::InvalidDeviceKey)?;
+    if key.to_bytes() != *bytes {
+        return Err(IssueError::InvalidDeviceKey);
+    }
     if key.is_weak() {
         return Err(IssueError::WeakDeviceKey);
     }

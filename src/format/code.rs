@@ -94,7 +94,10 @@ impl Presentation {
 
     /// The presentation for a phone time, or `None` before 1970 or past the u32 step range.
     pub fn at(unix_secs: i64, step_secs: u8, scene: Scene, counter: u8) -> Option<Self> {
-        let step = u32::try_from(unix_secs.checked_div(i64::from(step_secs))?).ok()?;
+        if unix_secs < 0 || step_secs == 0 {
+            return None;
+        }
+        let step = u32::try_from(unix_secs / i64::from(step_secs)).ok()?;
         Some(Presentation {
             step_secs,
             step,
@@ -146,8 +149,9 @@ impl Code {
         s
     }
 
-    /// Reads a code's text. Leading and trailing whitespace (a scanner's Enter) is ignored;
-    /// anything else that is not canonical base45 is refused.
+    /// Reads a code's text. Leading and trailing CR, LF and TAB (a scanner's Enter) are
+    /// ignored, but not spaces, which are base45 characters; anything else that is not
+    /// canonical base45 is refused.
     pub fn from_text(text: &str) -> Result<Self, CodeTextError> {
         let body = text
             .trim_matches(|c: char| c == '\r' || c == '\n' || c == '\t')

@@ -31,7 +31,10 @@ pub struct RevocationListBody {
     /// Version of the revocation state this list brings a gate to.
     pub list_version: u32,
     /// 0 for a full list; otherwise the version this delta applies on top of. A gate at any
-    /// version from `base_version` up to `list_version - 1` may apply it.
+    /// version from `base_version` up to `list_version` may apply it (at `list_version` it
+    /// only refreshes `usable_until`: entries are added, never removed, so reapplying is
+    /// harmless). Revocation is permanent for a credential: after 解挂 the holder gets a new
+    /// credential, the old serials stay listed until they expire.
     pub base_version: u32,
     /// When the list was made (Unix seconds).
     pub issued_at: u64,

@@ -102,9 +102,7 @@ impl Gate {
         let fail = |r: Refusal, offset: Option<i64>| (r, Some(Box::new(code.clone())), offset);
         self.check_validity(&code, now).map_err(|r| fail(r, None))?;
         check_device_signature(&code).map_err(|r| fail(r, None))?;
-        let offset = self
-            .check_time(&code, now)
-            .map_err(|(r, o)| fail(r, Some(o)))?;
+        let offset = self.check_time(&code, now).map_err(|(r, o)| fail(r, o))?;
         let stale = self
             .check_revocation(&code, now)
             .map_err(|r| fail(r, Some(offset)))?;
@@ -160,20 +158,21 @@ impl Gate {
         Ok(())
     }
 
-    /// Returns the phone's clock offset (whole steps, in seconds) when within tolerance.
-    fn check_time(&self, code: &Code, now: i64) -> Result<i64, (Refusal, i64)> {
+    /// Returns the phone's clock offset (whole steps, in seconds) when within tolerance; a
+    /// refusal carries the offset when one was measured.
+    fn check_time(&self, code: &Code, now: i64) -> Result<i64, (Refusal, Option<i64>)> {
         let p = &code.presentation;
         if p.step_secs < self.policy.min_step_secs || p.step_secs > self.policy.max_step_secs {
-            return Err((Refusal::StepNotAllowed(p.step_secs), 0));
+            return Err((Refusal::StepNotAllowed(p.step_secs), None));
         }
         let step_secs = i64::from(p.step_secs);
         let steps_ahead = i64::from(p.step) - now.div_euclid(step_secs);
         let offset = steps_ahead * step_secs;
         let tolerance = i64::from(self.policy.tolerance_steps);
         if steps_ahead > tolerance {
-            Err((Refusal::ClockAhead(offset), offset))
+            Err((Refusal::ClockAhead(offset), Some(offset)))
         } else if steps_ahead < -tolerance {
-            Err((Refusal::ClockBehind(-offset), offset))
+            Err((Refusal::ClockBehind(-offset), Some(offset)))
         } else {
             Ok(offset)
         }
