@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds everything there is and runs it: the web package, the `ecard` command line, a demo
-# issuer with keys, a credential, a signed sync bundle and a code; then serves www/ on
-# 127.0.0.1 (PORT, default 8080) with a phone view and a gate view of that demo card.
+# Builds everything and runs the service: the web package, the `ecard` binary (release), an
+# offline demo card for the demo page, then `ecard serve` on 127.0.0.1:PORT (default 8080)
+# with its embedded SQLite file and keys in ./data (created on first start; kept between runs).
 # Installs what is missing first (scripts/ensure-tools.sh; idempotent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,5 +47,6 @@ cfg = {
 for f in ("root.key.json", "issuer.key.json", "device.key.json"):
     (d / f).unlink()
 PY
-say "serving www/ at http://127.0.0.1:$PORT/  (Ctrl-C to stop)"
-exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory www
+say "starting the service (Ctrl-C to stop); reviewers are added with:"
+echo "    target/release/ecard admin add-reviewer --data ./data --username NAME --display-name 姓名  (password on stdin)"
+exec "$ecard" serve --listen "127.0.0.1:$PORT" --data ./data --www www
