@@ -1,9 +1,11 @@
 //! Applications for the card (申领): submit once per idempotency key, list mine, follow the
 //! review timeline 提交 → 联审中 → 通过 / 驳回(原因) → 制卡中 → 已发卡.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use super::extract::Json;
+use super::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -1,8 +1,8 @@
 //! Citizen accounts: register with real-name details, log in, log out, who am I.
 
+use super::extract::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,6 +13,7 @@ use super::state::AppState;
 use super::validate;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Register {
     name: String,
     id_number: String,
@@ -55,6 +56,7 @@ pub async fn register(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     phone: String,
     password: String,

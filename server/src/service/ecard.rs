@@ -2,9 +2,9 @@
 //! public key and gets a credential signed by the current issuer key. Asking again renews it;
 //! a new phone's key revokes the credentials of the previous phone.
 
+use super::extract::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use ecard_core::format::fields::{day_of, day_start};
 use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
 use ecard_core::rules::id_number::IdNumber;
@@ -19,6 +19,7 @@ use super::state::AppState;
 use super::validate::cst_date;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CredentialRequest {
     device_public_key: String,
 }

@@ -2,6 +2,8 @@
 //! the person, and the field at fault when there is one. The detail of server faults goes to
 //! the log (without personal data), never to the client.
 
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +17,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -33,7 +35,7 @@ impl ApiError {
     /// 422 for a field that fails validation.
     pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
-            field: Some(field),
+            field: Some(Cow::Borrowed(field)),
             ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
         }
     }

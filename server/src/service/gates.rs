@@ -1,10 +1,12 @@
 //! What gates and wallets fetch: the signed sync bundle (trust list + revocation list, full or
 //! as a delta), scan-log upload, the root key for provisioning, and the time.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use super::extract::Json;
+use super::extract::Query;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use ecard_core::format::bundle::SyncBundle;
 use ecard_core::format::fields::day_of;
 use ecard_core::format::revocation::{RevocationListBody, Revoked};

@@ -9,6 +9,7 @@ mod citizens;
 pub mod db;
 mod ecard;
 mod error;
+mod extract;
 mod gates;
 pub mod keystore;
 mod review;

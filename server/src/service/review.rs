@@ -1,9 +1,11 @@
 //! Reviewers (人社 window staff): the queue, approve or reject with a reason, mark the card made,
 //! card actions (挂失, 解挂, 补领, 注销), and the audit log that records every one of them.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use super::extract::Json;
+use super::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
 use ecard_core::{CardState, RevocationReason};
 use serde::Deserialize;
@@ -16,6 +18,7 @@ use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Login {
     username: String,
     password: String,
@@ -208,6 +211,7 @@ pub async fn approve(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reject {
     reason: String,
 }
@@ -268,6 +272,7 @@ pub async fn card_issued(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Action {
     action: CardAction,
 }
