@@ -1,6 +1,6 @@
 // Demo page: one phone and one gate, both running the same WebAssembly package in the browser.
 // The phone signs a new code every 30 seconds; the gate verifies it with no network.
-import init, { Wallet, Gate, renderSvg } from './pkg/ecard.js';
+import init, { Wallet, Gate, renderSvg } from '../pkg/ecard.js';
 
 const $ = (id) => document.getElementById(id);
 const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };

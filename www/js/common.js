@@ -1,0 +1,111 @@
+// Shared by every page: the API client, a tiny IndexedDB key-value store, the large-text mode
+// (适老化) and the service worker that keeps the pages and the wasm package working offline.
+
+/** Calls the service; throws an Error with `code`, `field` and `status` on a refusal. */
+export async function api(path, { method = 'GET', body, headers = {}, binary = false } = {}) {
+  const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let r;
+  try {
+    r = await fetch('/api' + path, init);
+  } catch (e) {
+    throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
+  }
+  if (r.ok && binary) return { bytes: new Uint8Array(await r.arrayBuffer()), headers: r.headers };
+  const isJson = (r.headers.get('content-type') || '').includes('json');
+  const data = isJson ? await r.json() : null;
+  if (!r.ok) {
+    throw Object.assign(new Error((data && data.message) || `请求失败（${r.status}）`), {
+      code: data && data.code, field: data && data.field, status: r.status,
+    });
+  }
+  return data;
+}
+
+const DB_NAME = 'ecard';
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('kv');
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Reads a value stored on this device. */
+export async function load(key) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const req = db.transaction('kv').objectStore('kv').get(key);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Stores a value on this device; resolves once the transaction has committed. */
+export async function save(key, value) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction('kv', 'readwrite');
+    tx.objectStore('kv').put(value, key);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+}
+
+/** Removes a stored value. */
+export async function remove(key) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction('kv', 'readwrite');
+    tx.objectStore('kv').delete(key);
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+  });
+}
+
+/** Large-text mode (适老化): a toggle remembered on this device. */
+export function setupLargeText(button) {
+  const apply = (on) => {
+    document.documentElement.classList.toggle('large', on);
+    if (button) button.setAttribute('aria-pressed', String(on));
+  };
+  apply(localStorage.getItem('largeText') === '1');
+  if (button) {
+    button.addEventListener('click', () => {
+      const on = !document.documentElement.classList.contains('large');
+      localStorage.setItem('largeText', on ? '1' : '0');
+      apply(on);
+    });
+  }
+}
+
+/** Registers the service worker (pages and wasm cached for offline use). */
+export function registerServiceWorker() {
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+}
+
+export const $ = (id) => document.getElementById(id);
+
+export const fromHex = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
+
+/** Shows an error next to the form field it names, or in the page's message area. */
+export function showError(e, area) {
+  const field = e.field && document.querySelector(`[name="${e.field}"]`);
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    const hint = field.closest('label')?.querySelector('.hint');
+    if (hint) hint.textContent = e.message;
+  }
+  if (area) {
+    area.textContent = e.message;
+    area.className = 'msg error';
+  }
+}
+
+export function formatTime(unixSecs) {
+  return new Date(unixSecs * 1000).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+}

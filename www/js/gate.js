@@ -1,0 +1,177 @@
+// The gate: verifies e-card codes in wasm with no network. What must survive a reload lives in
+// IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
+// counts and the queue of scan logs waiting to be uploaded.
+import init, { Gate } from '../pkg/ecard.js';
+import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
+
+setupLargeText($('large'));
+registerServiceWorker();
+
+const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };
+const MAX_DELTAS = 30;
+let gate;
+let root;
+
+function gateId() {
+  let id = localStorage.getItem('gate_id');
+  if (!id) {
+    id = 'gate-' + crypto.randomUUID();
+    localStorage.setItem('gate_id', id);
+  }
+  return id;
+}
+
+async function rootKey() {
+  let key = await load('gate_root');
+  if (!key) {
+    // Provisioning: a production gate has the root key installed; here it is fetched once.
+    key = (await api('/gates/root')).root_public_key;
+    await save('gate_root', key);
+  }
+  return key;
+}
+
+/** A fresh gate with every stored bundle applied in order and the replay set restored. */
+async function buildGate() {
+  const g = new Gate(root, { scene: $('scene').value });
+  for (const bytes of (await load('gate_bundles')) || []) {
+    try { g.loadBundle(bytes, Date.now()); } catch { /* a stored bundle older than the rest */ }
+  }
+  const replay = await load('gate_replay');
+  if (replay) {
+    try { g.restoreReplay(replay, Date.now()); } catch (e) { showStatus(`已用码记录损坏，已清空：${e.message}`); }
+  }
+  return g;
+}
+
+function showStatus(extra = '') {
+  const s = gate.syncStatus(Date.now());
+  $('sync-status').textContent = s.trust_version
+    ? `数据版本：信任列表 v${s.trust_version}，吊销列表 v${s.revocation_version}（${s.revoked_count} 张）· 生成于 ${formatTime(s.issued_at)} ${extra}`
+    : `尚未同步 ${extra}`;
+  const stale = $('stale');
+  stale.classList.toggle('hidden', !s.stale);
+  if (s.stale) {
+    stale.textContent = s.usable_until
+      ? `数据已于 ${formatTime(s.usable_until)} 过期：在重新同步前，闸机将拒绝所有二维码。请联网同步。`
+      : '尚未同步：闸机将拒绝所有二维码，请联网同步。';
+  }
+}
+
+async function sync() {
+  const stored = (await load('gate_bundles')) || [];
+  const since = stored.length && stored.length < MAX_DELTAS ? gate.syncStatus(Date.now()).revocation_version : 0;
+  const venue = encodeURIComponent($('venue').value);
+  const { bytes } = await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true });
+  gate.loadBundle(bytes, Date.now());
+  await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
+  showStatus('· 已同步');
+}
+
+async function counts(update) {
+  const today = new Date().toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
+  let c = (await load('gate_counts')) || {};
+  if (c.date !== today) c = { date: today, admitted: 0, refused: 0 };
+  if (update) c[update] += 1;
+  if (update) await save('gate_counts', c);
+  $('admitted').textContent = c.admitted;
+  $('refused').textContent = c.refused;
+}
+
+async function queueLog(v, at) {
+  const logs = (await load('gate_logs')) || [];
+  logs.push({ log_id: crypto.randomUUID(), serial: v.serial || undefined, result: v.code, scanned_at: at });
+  await save('gate_logs', logs);
+  $('pending').textContent = logs.length;
+}
+
+async function uploadLogs() {
+  const logs = (await load('gate_logs')) || [];
+  if (!logs.length || !navigator.onLine) return;
+  const batch = logs.slice(0, 500);
+  await api('/gates/scans', { method: 'POST', body: { gate_id: gateId(), logs: batch } });
+  const rest = ((await load('gate_logs')) || []).slice(batch.length);
+  await save('gate_logs', rest);
+  $('pending').textContent = rest.length;
+}
+
+let audio;
+function beep(ok) {
+  try {
+    audio = audio || new AudioContext();
+    const o = audio.createOscillator();
+    const g = audio.createGain();
+    o.frequency.value = ok ? 1320 : 220;
+    o.type = ok ? 'sine' : 'square';
+    g.gain.value = 0.2;
+    o.connect(g).connect(audio.destination);
+    o.start();
+    o.stop(audio.currentTime + (ok ? 0.15 : 0.6));
+  } catch { /* no sound device */ }
+}
+
+let hideTimer;
+function showVerdict(v) {
+  const el = $('verdict');
+  el.className = `verdict fullscreen ${v.admitted ? 'admit' : 'deny'}`;
+  el.innerHTML = '';
+  const main = document.createElement('div');
+  main.textContent = v.admitted ? '✔ 验证通过' : '✘ 不能通过';
+  const detail = document.createElement('small');
+  detail.textContent = v.admitted
+    ? `${v.holder.masked_name} · ${v.holder.age_band_label} · ${SCENE_ZH[v.scene]}`
+    : v.message;
+  el.append(main, detail);
+  el.dataset.code = v.code;
+  clearTimeout(hideTimer);
+  hideTimer = setTimeout(() => { el.className = 'verdict'; }, 2500);
+}
+
+async function scan(text) {
+  const at = Math.floor(Date.now() / 1000);
+  const v = gate.verify(text, Date.now());
+  // The used-code set is stored before the gate opens, so a reload never reopens a replay.
+  if (v.admitted) await save('gate_replay', gate.saveReplay());
+  showVerdict(v);
+  beep(v.admitted);
+  await counts(v.admitted ? 'admitted' : 'refused');
+  await queueLog(v, at);
+  uploadLogs().catch(() => {});
+  return v;
+}
+
+async function main() {
+  await init();
+  $('scene').value = localStorage.getItem('gate_scene') || 'museum';
+  $('venue').value = localStorage.getItem('gate_venue') || $('venue').value;
+  root = await rootKey();
+  gate = await buildGate();
+  showStatus();
+  await counts();
+  $('pending').textContent = ((await load('gate_logs')) || []).length;
+  $('scene').onchange = async () => {
+    localStorage.setItem('gate_scene', $('scene').value);
+    gate = await buildGate();
+    showStatus();
+  };
+  $('venue').onchange = () => localStorage.setItem('gate_venue', $('venue').value);
+  $('sync').onclick = () => sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
+  const input = $('scan');
+  input.addEventListener('keydown', async (ev) => {
+    if (ev.key !== 'Enter') return;
+    const text = input.value;
+    input.value = '';
+    if (text.trim()) await scan(text);
+  });
+  // Keep the scanner's keystrokes going to the input.
+  document.addEventListener('click', () => input.focus());
+  window.addEventListener('online', () => { sync().catch(() => {}); uploadLogs().catch(() => {}); });
+  setInterval(() => { if (navigator.onLine) { sync().catch(() => {}); uploadLogs().catch(() => {}); } }, 5 * 60_000);
+  if (navigator.onLine) await sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
+  window.gateScan = scan; // for the end-to-end tests and the camera path
+}
+
+main().catch((e) => {
+  $('verdict').className = 'verdict deny';
+  $('verdict').textContent = `${e.code || 'ERROR'}: ${e.message}`;
+});

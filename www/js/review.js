@@ -1,0 +1,141 @@
+// The reviewer's desk: queue, application detail, approve / reject with a reason, card actions
+// and the audit trail. Every action is recorded by the server with who, what and when.
+import { api, $, formatTime, showError } from './common.js';
+
+const ACTION_ZH = {
+  approve: '通过', reject: '驳回', card_issued: '已发卡', temp_lost: '临时挂失', lost: '正式挂失',
+  unlost: '解挂', reissue: '补领', cancel: '注销',
+};
+let current = null;
+
+function cell(row, text) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  row.appendChild(td);
+}
+
+function say(el, text, kind) {
+  el.className = `msg ${kind}`;
+  el.textContent = text;
+}
+
+async function showQueue() {
+  const { queue } = await api('/review/queue');
+  $('queue-count').textContent = queue.length;
+  const body = $('queue');
+  body.innerHTML = '';
+  for (const a of queue) {
+    const tr = document.createElement('tr');
+    cell(tr, `#${a.id}`);
+    cell(tr, a.name);
+    cell(tr, formatTime(a.submitted_at));
+    tr.style.cursor = 'pointer';
+    tr.onclick = () => showDetail(a.id);
+    body.appendChild(tr);
+  }
+}
+
+async function showDetail(id) {
+  const d = await api(`/review/applications/${id}`);
+  current = id;
+  $('detail-box').classList.remove('hidden');
+  $('detail-id').textContent = `#${id} · ${d.status_label}`;
+  const box = $('detail');
+  box.innerHTML = '';
+  const fields = { name: '姓名', id_number: '身份证号码', phone: '手机号码', service_bank: '服务银行' };
+  for (const [k, label] of Object.entries(fields)) {
+    const p = document.createElement('p');
+    p.textContent = `${label}：${d.application[k] ?? '由人社部门指定'}`;
+    box.appendChild(p);
+  }
+  if (d.card) {
+    const p = document.createElement('p');
+    p.textContent = `卡号：${d.card.card_number}（${d.card.state}）`;
+    box.appendChild(p);
+  }
+  const tl = $('timeline');
+  tl.innerHTML = '';
+  for (const e of d.timeline) {
+    const li = document.createElement('li');
+    li.textContent = `${formatTime(e.at)} ${e.label}${e.note ? '：' + e.note : ''}`;
+    tl.appendChild(li);
+  }
+  $('approve').disabled = $('reject').disabled = d.status !== 'reviewing';
+}
+
+async function showAudit() {
+  const { entries } = await api('/review/audit?limit=50');
+  const body = $('audit');
+  body.innerHTML = '';
+  for (const e of entries) {
+    const tr = document.createElement('tr');
+    cell(tr, formatTime(e.at));
+    cell(tr, e.reviewer);
+    cell(tr, ACTION_ZH[e.action] || e.action);
+    cell(tr, e.target);
+    body.appendChild(tr);
+  }
+}
+
+async function refresh() {
+  await Promise.all([showQueue(), showAudit()]);
+}
+
+async function enter() {
+  for (const id of ['queue-box', 'audit-box', 'logout']) $(id).classList.remove('hidden');
+  $('login-box').classList.add('hidden');
+  await refresh();
+}
+
+$('login').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  try {
+    await api('/review/login', { method: 'POST', body: Object.fromEntries(new FormData(ev.target)) });
+    await enter();
+  } catch (e) {
+    showError(e, $('login-msg'));
+  }
+});
+
+$('logout').onclick = async () => {
+  await api('/review/logout', { method: 'POST' }).catch(() => {});
+  location.reload();
+};
+
+$('approve').onclick = async () => {
+  try {
+    const r = await api(`/review/applications/${current}/approve`, { method: 'POST' });
+    say($('detail-msg'), `已通过，卡号 ${r.card_number}`, 'ok');
+    await Promise.all([showDetail(current), refresh()]);
+  } catch (e) {
+    showError(e, $('detail-msg'));
+  }
+};
+
+$('reject').onclick = async () => {
+  try {
+    await api(`/review/applications/${current}/reject`, { method: 'POST', body: { reason: $('reason').value } });
+    say($('detail-msg'), '已驳回', 'ok');
+    await Promise.all([showDetail(current), refresh()]);
+  } catch (e) {
+    showError(e, $('detail-msg'));
+  }
+};
+
+$('card-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = Object.fromEntries(new FormData(ev.target));
+  try {
+    const r = await api(`/review/cards/${encodeURIComponent(f.card_number.trim())}/actions`, {
+      method: 'POST', body: { action: f.action },
+    });
+    const extra = r.new_card_number ? `，新卡号 ${r.new_card_number}` : '';
+    say($('card-msg'), `已${ACTION_ZH[f.action]}，作废电子凭证 ${r.revoked} 张${extra}`, 'ok');
+    await showAudit();
+  } catch (e) {
+    showError(e, $('card-msg'));
+  }
+});
+
+// Already logged in (session cookie)? Go straight to the queue.
+api('/review/queue').then(enter).catch(() => {});
