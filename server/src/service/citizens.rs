@@ -2,7 +2,8 @@
 
 use super::extract::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -118,4 +119,25 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
         "phone": validate::mask_phone(&phone),
         "card": card.map(|(number, state)| json!({ "card_number": number, "state": state })),
     })))
+}
+
+/// `GET /api/me/details`: the holder's own full details, for their own screen only ("显示卡号").
+/// Never cached.
+pub async fn details(State(state): State<AppState>, c: Citizen) -> ApiResult<impl IntoResponse> {
+    let (name, id_number): (String, String) = sqlx::query_as("SELECT name, id_number FROM users WHERE id = $1")
+        .bind(c.user_id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    let card: Option<(String, String)> =
+        sqlx::query_as("SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(c.user_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let body = json!({
+        "name": name,
+        "id_number": id_number,
+        "card_number": card.as_ref().map(|(n, _)| n),
+        "card_state": card.as_ref().map(|(_, s)| s),
+    });
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)))
 }

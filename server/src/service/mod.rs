@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/citizens/login", post(citizens::login))
         .route("/citizens/logout", post(citizens::logout))
         .route("/me", get(citizens::me))
+        .route("/me/details", get(citizens::details))
         .route(
             "/applications",
             post(applications::submit).get(applications::list_mine),
