@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what is missing first (scripts/ensure-tools.sh; idempotent).
-#   1. native tests of the whole workspace (core, command line)
+#   1. native tests of the whole workspace (core, command line, service); the service's tests
+#      also run on PostgreSQL when ECARD_TEST_DATABASE_URL=postgres://… names a server where
+#      the role may create databases (one is made and dropped per test; .ci/run starts one)
 #   2. the core's tests compiled to WebAssembly and run in Node (wasm-bindgen-test-runner)
 #   3. the web package build as wasm-pack.toml says, with its size budget
 #   4. the built package loaded in Node as the pages load it
+#   5. the pages end to end in headless Chromium against a real `ecard serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\n==> %s\n' "$*"; }
 
 say "checking tools"
 ./scripts/ensure-tools.sh
+if [ -n "${ECARD_TEST_DATABASE_URL:-}" ]; then
+  say "PostgreSQL tests will run (ECARD_TEST_DATABASE_URL is set)"
+else
+  say "PostgreSQL tests skipped: ECARD_TEST_DATABASE_URL not set (SQLite tests run; .ci/run sets it)"
+fi
 say "native tests (cargo test --workspace)"
 cargo test --workspace
 say "core tests in WebAssembly under Node"
@@ -18,3 +26,6 @@ say "building the web package (wasm-pack.toml)"
 python3 scripts/build-wasm.py
 say "the built package in Node"
 node --test tests/js/
+say "browser end-to-end tests (headless Chromium, real ecard serve; screenshots in tests/e2e/artifacts)"
+cargo build -p ecard
+node --test tests/e2e/

@@ -1,5 +1,8 @@
-//! From code text to what a screen shows: the QR module matrix (`qr`), then an SVG (`svg`).
+//! From code text to what a screen shows: the QR module matrix (`qr`), then an SVG (`svg`);
+//! and back, from a camera picture to the text (`decode`).
 
+#[cfg(feature = "decoder")]
+pub mod decode;
 pub mod qr;
 pub mod svg;
 

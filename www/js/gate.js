@@ -1,7 +1,7 @@
 // The gate: verifies e-card codes in wasm with no network. What must survive a reload lives in
 // IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
 // counts and the queue of scan logs waiting to be uploaded.
-import init, { Gate } from '../pkg/ecard.js';
+import init, { Gate, decodeQr } from '../pkg/ecard.js';
 import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 setupLargeText($('large'));
@@ -140,6 +140,58 @@ async function scan(text) {
   return v;
 }
 
+/** Greyscale of an image's pixels, for the wasm QR decoder. */
+function luma(image) {
+  const { width, height, data } = image;
+  const out = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < out.length; i += 1, p += 4) {
+    out[i] = (data[p] * 299 + data[p + 1] * 587 + data[p + 2] * 114) / 1000;
+  }
+  return out;
+}
+
+/** Decodes the code in a picture (a camera frame or an image file) and verifies it. */
+async function scanImage(source) {
+  const bitmap = source instanceof Blob ? await createImageBitmap(source) : source;
+  const w = bitmap.width || bitmap.videoWidth;
+  const h = bitmap.height || bitmap.videoHeight;
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bitmap, 0, 0, w, h);
+  const texts = decodeQr(luma(ctx.getImageData(0, 0, w, h)), w, h);
+  if (!texts.length) return null;
+  return scan(texts[0]);
+}
+
+async function startCamera() {
+  const video = $('camera');
+  video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  await video.play();
+  video.classList.remove('hidden');
+  let last = '';
+  let lastAt = 0;
+  const frame = async () => {
+    if (video.readyState >= 2) {
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      ctx.drawImage(video, 0, 0);
+      const [text] = decodeQr(luma(ctx.getImageData(0, 0, canvas.width, canvas.height)), canvas.width, canvas.height);
+      // The same code held in front of the camera is verified once, not on every frame.
+      if (text && (text !== last || Date.now() - lastAt > 5000)) {
+        last = text;
+        lastAt = Date.now();
+        await scan(text);
+      }
+    }
+    setTimeout(frame, 150);
+  };
+  frame();
+}
+
 async function main() {
   await init();
   $('scene').value = localStorage.getItem('gate_scene') || 'museum';
@@ -168,7 +220,10 @@ async function main() {
   window.addEventListener('online', () => { sync().catch(() => {}); uploadLogs().catch(() => {}); });
   setInterval(() => { if (navigator.onLine) { sync().catch(() => {}); uploadLogs().catch(() => {}); } }, 5 * 60_000);
   if (navigator.onLine) await sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
-  window.gateScan = scan; // for the end-to-end tests and the camera path
+  $('camera-start').onclick = () => startCamera().catch((e) => showStatus(`· 摄像头不可用：${e.message}`));
+  // Entry points for image input (and the end-to-end tests).
+  window.gateScan = scan;
+  window.gateScanImage = scanImage;
 }
 
 main().catch((e) => {

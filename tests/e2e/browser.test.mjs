@@ -1,0 +1,235 @@
+// End-to-end in Debian's headless Chromium (playwright-core, no browser download), against a
+// real `ecard serve` on 127.0.0.1 with a fresh SQLite data directory. Screenshots are kept in
+// tests/e2e/artifacts/. Run by scripts/test.sh after the web package and the server are built.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = process.env.ECARD_BIN || join(ROOT, 'target/debug/ecard');
+const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const REVIEWER_PASSWORD = 'review-pass-2026';
+
+let server;
+let base;
+let data;
+let browser;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url + '/api/time')).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+/** A valid resident ID number (GB 11643 check character) for a birth date. */
+function idNumber(prefix17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...prefix17].reduce((s, c, i) => s + Number(c) * w[i], 0);
+  return prefix17 + '10X98765432'[sum % 11];
+}
+
+async function shot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return page.screenshot({ path: join(ARTIFACTS, name + '.png') });
+}
+
+before(async () => {
+  data = mkdtempSync(join(tmpdir(), 'ecard-e2e-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--www', join(ROOT, 'www')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', (d) => writeFileSync(join(data, 'server.log'), d, { flag: 'a' }));
+  await waitForServer(base);
+  execFileSync(BIN, ['admin', 'add-reviewer', '--data', data, '--username', 'wang', '--display-name', '王审核'], {
+    input: REVIEWER_PASSWORD + '\n',
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+async function newPage(ctx, path) {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(base + path);
+  return page;
+}
+
+async function reviewerDo(fn) {
+  const ctx = await browser.newContext();
+  const page = await newPage(ctx, '/review.html');
+  await page.fill('[name=username]', 'wang');
+  await page.fill('[name=password]', REVIEWER_PASSWORD);
+  await page.click('#login button[type=submit]');
+  await page.waitForSelector('#queue-box:not(.hidden)');
+  await fn(page);
+  await ctx.close();
+}
+
+/** The gate page's image-decoding entry point: the picture is decoded in wasm and verified. */
+async function showToGate(gate, png) {
+  return gate.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return window.gateScanImage(new Blob([bytes], { type: 'image/png' }));
+  }, png.toString('base64'));
+}
+
+test('apply, approve, show the code, verify it offline, refuse replays and lost cards', async (t) => {
+  const citizen = await browser.newContext();
+  const id = idNumber('41072119900307123');
+
+  await t.test('1. register → apply → a reviewer approves → the e-card shows a code', async () => {
+    const page = await newPage(citizen, '/login.html');
+    await page.fill('#register [name=name]', '张三');
+    await page.fill('#register [name=id_number]', id);
+    await page.fill('#register [name=phone]', '13800138000');
+    await page.fill('#register [name=password]', 'abc12345');
+    await page.click('#register button[type=submit]');
+    await page.waitForURL('**/apply.html');
+    await page.fill('#apply [name=name]', '张三');
+    await page.fill('#apply [name=id_number]', id);
+    await page.fill('#apply [name=phone]', '13800138000');
+    await page.click('#apply button[type=submit]');
+    await page.waitForSelector('#status-box:not(.hidden)');
+    assert.match(await page.textContent('#status'), /联审中/);
+    await shot(page, '1-applied');
+
+    await reviewerDo(async (r) => {
+      await r.click('#queue tr');
+      await r.waitForSelector('#detail-box:not(.hidden)');
+      await r.click('#approve');
+      await r.waitForSelector('#detail-msg.ok');
+      assert.match(await r.textContent('#detail-msg'), /已通过，卡号 HA\d{7}/);
+    });
+
+    await page.goto(base + '/ecard.html');
+    await page.waitForSelector('#qr svg');
+    assert.equal(await page.textContent('#name'), '张*');
+    await shot(page, '1-ecard');
+  });
+
+  const gateCtx = await browser.newContext();
+  let gate;
+  let ecard;
+  let png;
+  await t.test('2. a screenshot of the e-card, shown to the gate camera path, is admitted', async () => {
+    gate = await newPage(gateCtx, '/gate.html');
+    await gate.waitForFunction(() => /已同步/.test(document.querySelector('#sync-status').textContent));
+    ecard = (await citizen.pages())[0];
+    png = await ecard.locator('#qr').screenshot();
+    const v = await showToGate(gate, png);
+    assert.equal(v.admitted, true, v.message);
+    assert.equal(v.holder.masked_name, '张*');
+    assert.match(await gate.textContent('#verdict'), /张\*/);
+    await shot(gate, '2-gate-admitted');
+  });
+
+  await t.test('3. the same code again is refused as used, also after a reload of the gate', async () => {
+    let v = await showToGate(gate, png);
+    assert.equal(v.code, 'REPLAYED');
+    await gate.reload();
+    await gate.waitForFunction(() => typeof window.gateScanImage === 'function');
+    v = await showToGate(gate, png);
+    assert.equal(v.code, 'REPLAYED');
+    assert.match(await gate.textContent('#verdict'), /已使用/);
+    await shot(gate, '3-gate-replayed');
+  });
+
+  await t.test('4. the card is reported lost → the gate syncs → the next code is refused', async () => {
+    const card = await ecard.evaluate(async () => (await (await fetch('/api/me')).json()).card.card_number);
+    await reviewerDo(async (r) => {
+      await r.fill('#card-form [name=card_number]', card);
+      await r.selectOption('#card-form [name=action]', 'lost');
+      await r.click('#card-form button[type=submit]');
+      await r.waitForSelector('#card-msg.ok');
+    });
+    await gate.click('#sync');
+    await gate.waitForFunction(() => /吊销列表 v2/.test(document.querySelector('#sync-status').textContent));
+    await ecard.click('#refresh');
+    const fresh = await ecard.locator('#qr').screenshot();
+    const v = await showToGate(gate, fresh);
+    assert.equal(v.code, 'REVOKED');
+    assert.match(v.message, /已挂失/);
+    await shot(gate, '4-gate-revoked');
+  });
+
+  await t.test('5. offline, the e-card opens and rotates, and the gate still verifies', async () => {
+    // A second holder with a normal card, so the gate has something to admit.
+    const other = await browser.newContext();
+    const id2 = idNumber('41072119850612234');
+    const page = await newPage(other, '/login.html');
+    await page.fill('#register [name=name]', '李四');
+    await page.fill('#register [name=id_number]', id2);
+    await page.fill('#register [name=phone]', '13900139000');
+    await page.fill('#register [name=password]', 'abc12345');
+    await page.click('#register button[type=submit]');
+    await page.waitForURL('**/apply.html');
+    await page.fill('#apply [name=name]', '李四');
+    await page.fill('#apply [name=id_number]', id2);
+    await page.fill('#apply [name=phone]', '13900139000');
+    await page.click('#apply button[type=submit]');
+    await page.waitForSelector('#status-box:not(.hidden)');
+    await reviewerDo(async (r) => {
+      await r.click('#queue tr');
+      await r.click('#approve');
+      await r.waitForSelector('#detail-msg.ok');
+    });
+    await page.goto(base + '/ecard.html');
+    await page.waitForSelector('#qr svg');
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForSelector('#qr svg');
+
+    await other.setOffline(true);
+    await gateCtx.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('#qr svg');
+    assert.equal(await page.textContent('#name'), '李*');
+    const before = await page.innerHTML('#qr');
+    const wait = (await page.evaluate(() => Number(document.querySelector('#countdown').textContent))) * 1000;
+    await page.waitForTimeout(wait + 1500);
+    assert.notEqual(await page.innerHTML('#qr'), before, 'the code rotates offline');
+    await shot(page, '5-ecard-offline');
+
+    await gate.reload();
+    await gate.waitForFunction(() => typeof window.gateScanImage === 'function');
+    const v = await showToGate(gate, await page.locator('#qr').screenshot());
+    assert.equal(v.admitted, true, v.message);
+    assert.equal(v.holder.masked_name, '李*');
+    await shot(gate, '5-gate-offline');
+    await other.close();
+  });
+  await gateCtx.close();
+  await citizen.close();
+});
