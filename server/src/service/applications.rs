@@ -55,7 +55,7 @@ pub async fn submit(
     let clean = check_submission(&state, c.user_id, s).await?;
     let body = serde_json::to_string(&clean).map_err(ApiError::internal)?;
     let hash = hex::encode(Sha256::digest(body.as_bytes()));
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
         tx.commit().await?;
         return Ok((
@@ -65,7 +65,7 @@ pub async fn submit(
     }
     refuse_if_pending(&mut tx, c.user_id).await?;
     let now = state.now();
-    let inserted: Option<(i64,)> = sqlx::query_as(
+    let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
         "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at) \
          VALUES ($1, $2, $3, 'reviewing', $4, $5, $5) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
     )
@@ -75,7 +75,24 @@ pub async fn submit(
     .bind(&body)
     .bind(now)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await;
+    let inserted = match inserted {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            // Another open application was stored at the same moment (one open per person).
+            tx.rollback().await?;
+            return match find_by_key(&state, c.user_id, &key).await {
+                Ok(id) => Ok((
+                    StatusCode::CREATED,
+                    Json(view(&state, c.user_id, id).await?),
+                )),
+                Err(_) => Err(ApiError::conflict(
+                    "APPLICATION_EXISTS",
+                    "您已有一份申请或已领卡，无需重复申请",
+                )),
+            };
+        }
+        other => other?,
+    };
     let Some((id,)) = inserted else {
         // Another request with the same key won the race: answer as it did.
         tx.rollback().await?;

@@ -48,6 +48,16 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Spends the time a password check takes, for a login name that does not exist, so that the
+/// response time does not tell which names exist.
+pub async fn spend_password_time(password: String) {
+    let _ = tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(b"ecard-no-such-user").expect("fixed salt is valid");
+        let _ = Argon2::default().hash_password(password.as_bytes(), &salt);
+    })
+    .await;
+}
+
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }

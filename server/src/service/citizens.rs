@@ -81,7 +81,10 @@ pub async fn login(
             "手机号或密码不正确",
         )
     };
-    let (user_id, name, hash) = row.ok_or_else(bad)?;
+    let Some((user_id, name, hash)) = row else {
+        auth::spend_password_time(l.password).await;
+        return Err(bad());
+    };
     if !auth::verify_password(l.password, hash).await {
         return Err(bad());
     }
@@ -124,15 +127,17 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
 /// `GET /api/me/details`: the holder's own full details, for their own screen only ("显示卡号").
 /// Never cached.
 pub async fn details(State(state): State<AppState>, c: Citizen) -> ApiResult<impl IntoResponse> {
-    let (name, id_number): (String, String) = sqlx::query_as("SELECT name, id_number FROM users WHERE id = $1")
-        .bind(c.user_id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    let card: Option<(String, String)> =
-        sqlx::query_as("SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1")
+    let (name, id_number): (String, String) =
+        sqlx::query_as("SELECT name, id_number FROM users WHERE id = $1")
             .bind(c.user_id)
-            .fetch_optional(&state.db.pool)
+            .fetch_one(&state.db.pool)
             .await?;
+    let card: Option<(String, String)> = sqlx::query_as(
+        "SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(c.user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
     let body = json!({
         "name": name,
         "id_number": id_number,

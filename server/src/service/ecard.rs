@@ -49,7 +49,7 @@ pub async fn issue(
     let key = device_key(&req.device_public_key)?;
     let key_hex = hex::encode(key);
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let card: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT c.id, c.state, u.name, u.id_number FROM cards c JOIN users u ON u.id = c.user_id \
          WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT 1",
@@ -60,10 +60,24 @@ pub async fn issue(
     let (card_id, card_state, name, id_number) = card
         .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
     let card_state = cards::parse_state(&card_state)?;
+    // Lock the card row (PostgreSQL) and re-check its state under the lock, so that a card
+    // action running at the same moment either sees this credential and revokes it, or makes
+    // this request fail: never a credential left valid for a lost card.
+    let locked =
+        sqlx::query("UPDATE cards SET updated_at = updated_at WHERE id = $1 AND state = 'normal'")
+            .bind(card_id)
+            .execute(&mut *tx)
+            .await?;
     if card_state != CardState::Normal {
         return Err(ApiError::conflict(
             "CARD_NOT_NORMAL",
             format!("卡片状态为“{}”，不能使用电子社保卡", card_state.label_zh()),
+        ));
+    }
+    if locked.rows_affected() != 1 {
+        return Err(ApiError::conflict(
+            "CARD_NOT_NORMAL",
+            "卡片状态刚刚发生变化，请刷新后重试",
         ));
     }
     let issuer = state.keys.current_issuer();

@@ -44,6 +44,7 @@ fn bad_json(detail: String) -> ApiError {
         (Some(f), true, _) => format!("缺少必填项 {f}"),
         (Some(f), _, true) => format!("不认识的字段 {f}"),
         (Some(f), _, _) => format!("{f} 的格式不正确"),
+        (None, _, _) if detail.contains("deserialize") => "请求内容的结构不正确".to_string(),
         (None, _, _) => "请求内容不是有效的 JSON".to_string(),
     };
     let mut e = ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST_BODY", message);

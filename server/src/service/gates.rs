@@ -187,7 +187,7 @@ pub async fn upload_scans(
     }
     u.logs.iter().try_for_each(check_scan)?;
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let mut stored = 0;
     for log in &u.logs {
         let r = sqlx::query(

@@ -42,7 +42,10 @@ pub async fn login(
             "用户名或密码不正确",
         )
     };
-    let (id, display_name, hash) = row.ok_or_else(bad)?;
+    let Some((id, display_name, hash)) = row else {
+        auth::spend_password_time(l.password).await;
+        return Err(bad());
+    };
     if !auth::verify_password(l.password, hash).await {
         return Err(bad());
     }
@@ -180,7 +183,7 @@ pub async fn approve(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let user_id = lock_status(&mut tx, id, "reviewing", "通过").await?;
     set_status(&mut tx, id, "reviewing", "approved", None, now).await?;
     set_status(&mut tx, id, "approved", "making", None, now).await?;
@@ -232,7 +235,7 @@ pub async fn reject(
         ));
     }
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     lock_status(&mut tx, id, "reviewing", "驳回").await?;
     set_status(&mut tx, id, "reviewing", "rejected", Some(reason), now).await?;
     audit(
@@ -255,7 +258,7 @@ pub async fn card_issued(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     lock_status(&mut tx, id, "making", "标记已发卡").await?;
     set_status(&mut tx, id, "making", "issued", None, now).await?;
     audit(
@@ -286,7 +289,7 @@ pub async fn card_action(
     Json(a): Json<Action>,
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     let row: Option<(i64, i64, i64, String)> = sqlx::query_as(
         "SELECT id, user_id, application_id, state FROM cards WHERE card_number = $1",
     )

@@ -1,0 +1,328 @@
+//! The whole journey over real HTTP against the built binary (`ecard serve` on an ephemeral
+//! port of 127.0.0.1), on SQLite and on PostgreSQL: a citizen registers, applies and is
+//! approved by a reviewer created with `ecard admin add-reviewer`; the phone gets a credential
+//! and shows a museum code that a synced gate admits; the card is reported lost, the gate syncs
+//! a delta, and the next code is refused as revoked.
+
+mod common;
+
+use std::fs::File;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ecard_core::{Credential, Gate, GatePolicy, Scene, SigningKey, Wallet};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use common::{Person, PgDatabase, REVIEWER_PASSWORD};
+
+const STEP: u8 = 30;
+
+#[tokio::test]
+async fn journey_on_sqlite() {
+    journey(None).await;
+}
+
+#[tokio::test]
+async fn journey_on_postgres() {
+    let Some(pg) = PgDatabase::create().await else {
+        return;
+    };
+    journey(Some(&pg.url)).await;
+}
+
+/// `ecard` with no service settings inherited from the environment.
+fn ecard(data: &Path, database_url: Option<&str>) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ecard"));
+    c.current_dir(data)
+        .env_remove("ECARD_DATABASE_URL")
+        .env_remove("ECARD_DATA")
+        .env_remove("ECARD_LISTEN");
+    if let Some(url) = database_url {
+        c.env("ECARD_DATABASE_URL", url);
+    }
+    c
+}
+
+/// A running `ecard serve`, killed when dropped (also when the test fails).
+struct Server {
+    child: Child,
+    base: String,
+    log: std::path::PathBuf,
+}
+
+impl Server {
+    /// Starts the binary on a free port and waits (at most 30 s) until it accepts connections.
+    fn start(data: &Path, database_url: Option<&str>) -> Server {
+        let log = data.join("serve.log");
+        // The port is free when asked; should another process take it before the child binds,
+        // the child exits and the next attempt takes another port.
+        for _ in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let out = File::create(&log).expect("log file");
+            let err = out.try_clone().expect("log file");
+            let child = ecard(data, database_url)
+                .args(["serve", "--listen", &addr.to_string(), "--data"])
+                .arg(data)
+                .arg("--www")
+                .arg(data.join("www"))
+                .stdin(Stdio::null())
+                .stdout(out)
+                .stderr(err)
+                .spawn()
+                .expect("spawn ecard serve");
+            let mut server = Server {
+                child,
+                base: format!("http://{addr}"),
+                log: log.clone(),
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if server.child.try_wait().expect("child status").is_some() {
+                    break;
+                }
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                    return server;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let exited = server.child.try_wait().expect("child status").is_some();
+            if !exited {
+                panic!("ecard serve not ready after 30 s:\n{}", server.log_text());
+            }
+            eprintln!(
+                "ecard serve exited at start, retrying:\n{}",
+                server.log_text()
+            );
+        }
+        panic!("ecard serve did not start");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `ecard admin add-reviewer` with the password on standard input.
+fn add_reviewer(data: &Path, database_url: Option<&str>, username: &str) {
+    let mut child = ecard(data, database_url)
+        .args(["admin", "add-reviewer", "--username", username])
+        .args(["--display-name", "王审核", "--data"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ecard admin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{REVIEWER_PASSWORD}\n").as_bytes())
+        .expect("write password");
+    let out = child.wait_with_output().expect("ecard admin");
+    assert!(
+        out.status.success(),
+        "add-reviewer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(printed["reviewer"], username);
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// A browser: keeps its cookies.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+/// Sends, checks the status and returns the JSON body.
+async fn expect_json(req: reqwest::RequestBuilder, status: StatusCode) -> Value {
+    let resp = req.send().await.expect("request");
+    let got = resp.status();
+    let text = resp.text().await.expect("body");
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn bundle(http: &reqwest::Client, server: &Server, since: Option<u32>) -> Vec<u8> {
+    let path = match since {
+        Some(v) => format!("/api/gates/bundle?since={v}"),
+        None => "/api/gates/bundle".into(),
+    };
+    let resp = http.get(server.url(&path)).send().await.expect("bundle");
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.bytes().await.expect("bytes").to_vec()
+}
+
+async fn journey(database_url: Option<&str>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    let server = Server::start(data, database_url);
+    let p = Person::zhang();
+
+    // The citizen registers, logs in and applies.
+    let holder = browser();
+    let reg = expect_json(
+        holder
+            .post(server.url("/api/citizens/register"))
+            .json(&p.register_body()),
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(reg["id_number"], p.masked_id());
+    expect_json(
+        holder
+            .post(server.url("/api/citizens/login"))
+            .json(&p.login_body()),
+        StatusCode::OK,
+    )
+    .await;
+    let me = expect_json(holder.get(server.url("/api/me")), StatusCode::OK).await;
+    assert_eq!(me["card"], Value::Null);
+    let application = expect_json(
+        holder
+            .post(server.url("/api/applications"))
+            .header("Idempotency-Key", "e2e-apply-0001")
+            .json(&p.application()),
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = application["id"].as_i64().expect("application id");
+    assert_eq!(application["status_label"], "联审中");
+
+    // The operator creates a reviewer, who logs in and approves.
+    add_reviewer(data, database_url, "shenhe01");
+    let reviewer = browser();
+    expect_json(
+        reviewer
+            .post(server.url("/api/review/login"))
+            .json(&json!({ "username": "shenhe01", "password": REVIEWER_PASSWORD })),
+        StatusCode::OK,
+    )
+    .await;
+    let queue = expect_json(
+        reviewer.get(server.url("/api/review/queue")),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(queue["queue"][0]["id"], id);
+    let approved = expect_json(
+        reviewer.post(server.url(&format!("/api/review/applications/{id}/approve"))),
+        StatusCode::OK,
+    )
+    .await;
+    let card = approved["card_number"].as_str().expect("card number");
+    let view = expect_json(
+        holder.get(server.url(&format!("/api/applications/{id}"))),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["status_label"], "制卡中");
+
+    // The phone makes its key and gets a credential.
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).expect("random seed");
+    let key = SigningKey::from_bytes(&seed);
+    let issued = expect_json(
+        holder
+            .post(server.url("/api/ecard/credential"))
+            .json(&json!({ "device_public_key": hex::encode(key.verifying_key().to_bytes()) })),
+        StatusCode::CREATED,
+    )
+    .await;
+    let bytes = hex::decode(issued["credential"].as_str().expect("credential")).expect("hex");
+    let credential = Credential::from_bytes(&bytes).expect("credential parses");
+    assert_eq!(credential.body.masked_name, "张*");
+    let serial = credential.body.serial;
+    let wallet = Wallet::new(key, credential).expect("credential for this phone");
+
+    // A museum gate, provisioned with the root key, syncs and admits the code.
+    let http = reqwest::Client::new();
+    let root = expect_json(http.get(server.url("/api/gates/root")), StatusCode::OK).await;
+    let root: [u8; 32] = hex::decode(root["root_public_key"].as_str().expect("root key"))
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let mut gate = Gate::new(&root, GatePolicy::for_scene(Scene::Museum)).expect("gate");
+    let now = unix_now();
+    gate.load_bundle(&bundle(&http, &server, None).await, now)
+        .expect("full bundle accepted");
+    let code = wallet
+        .code_at(unix_now(), STEP, Scene::Museum, 0)
+        .expect("code");
+    let verdict = gate.verify(&code.to_text(), unix_now());
+    assert!(verdict.admitted, "{verdict:?}");
+    assert_eq!(verdict.serial, Some(serial.to_string()));
+    let stored = expect_json(
+        http.post(server.url("/api/gates/scans")).json(&json!({
+            "gate_id": "museum-gate-01",
+            "logs": [{ "log_id": "e2e-scan-0001", "serial": verdict.serial, "result": verdict.code, "scanned_at": now }],
+        })),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(stored, json!({ "stored": 1, "duplicates": 0 }));
+
+    // The card is reported lost; the gate syncs a delta from its version.
+    let lost = expect_json(
+        reviewer
+            .post(server.url(&format!("/api/review/cards/{card}/actions")))
+            .json(&json!({ "action": "lost" })),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(lost["revoked"], 1);
+    let now = unix_now();
+    let version = gate.sync_status(now).revocation_version;
+    let status = gate
+        .load_bundle(&bundle(&http, &server, Some(version)).await, now)
+        .expect("delta accepted");
+    assert!(status.revocation_version > version, "{status:?}");
+    assert_eq!(status.revoked_count, 1);
+
+    // The phone's next code is refused.
+    let code = wallet
+        .code_at(unix_now(), STEP, Scene::Museum, 1)
+        .expect("code");
+    let verdict = gate.verify(&code.to_text(), unix_now());
+    assert!(!verdict.admitted);
+    assert_eq!(verdict.code, "REVOKED", "{verdict:?}");
+    assert_eq!(verdict.message, "该卡已挂失，不能使用");
+    let refused = expect_json(
+        holder.post(server.url("/api/ecard/credential")).json(
+            &json!({ "device_public_key": hex::encode(wallet.credential().body.device_key) }),
+        ),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(refused["code"], "CARD_NOT_NORMAL");
+    drop(server);
+}

@@ -1,0 +1,114 @@
+//! Requests that race: what the service must guarantee when two of them arrive at once.
+//!
+//! Two guarantees, each checked on SQLite and PostgreSQL over several rounds:
+//! - two applications with different keys sent at once: exactly one is stored (201 + 409);
+//! - a credential requested while a reviewer reports the card lost is either refused or
+//!   revoked, never left valid (the card row is locked and its state re-checked).
+//! On SQLite every write transaction starts with `BEGIN IMMEDIATE`, so neither request fails
+//! with "database is locked".
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{device_key, id_number, Backend, Harness, Person};
+
+/// Rounds per test: each race shows within a few.
+const ROUNDS: u8 = 12;
+
+fn person(i: u8) -> Person {
+    let phone: &'static str = Box::leak(format!("139000001{i:02}").into_boxed_str());
+    Person {
+        name: "张三",
+        id_number: id_number(&format!("110105194912{:02}002", 10 + i)),
+        phone,
+    }
+}
+
+/// One holder submits twice at once with two keys: one application, the other `409`.
+async fn one_open_application_under_concurrency(h: Harness) {
+    for i in 0..ROUNDS {
+        let p = person(i);
+        let jar = h.citizen(&p).await;
+        let (mut a_jar, mut b_jar) = (jar.clone(), jar);
+        let (a_key, b_key) = (format!("race-a-{i:04}"), format!("race-b-{i:04}"));
+        let (a, b) = tokio::join!(
+            h.apply(&mut a_jar, &p, &a_key),
+            h.apply(&mut b_jar, &p, &b_key),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::CREATED, StatusCode::CONFLICT],
+            "round {i}: {} / {}",
+            a.text(),
+            b.text()
+        );
+    }
+    assert_eq!(h.count("applications").await, i64::from(ROUNDS));
+}
+
+/// A credential is issued while the card is reported lost: either the request is refused or
+/// the credential is revoked — never a usable credential for a lost card.
+async fn no_credential_escapes_a_card_action(h: Harness) {
+    let mut reviewer = h.reviewer("shenhe01").await;
+    for i in 0..ROUNDS {
+        let (mut jar, _, card) = h.holder(&person(i), &mut reviewer).await;
+        let mut r2 = reviewer.clone();
+        let key = device_key(i + 1);
+        let (issued, lost) = tokio::join!(
+            h.credential(&mut jar, &key),
+            h.card_action(&mut r2, &card, "lost"),
+        );
+        assert_eq!(lost.status, StatusCode::OK, "round {i}: {}", lost.text());
+        match issued.status {
+            StatusCode::CREATED => {
+                let serial: i64 = issued.json["serial"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .expect("serial");
+                let (revoked_at,): (Option<i64>,) =
+                    sqlx::query_as("SELECT revoked_at FROM credentials WHERE serial = $1")
+                        .bind(serial)
+                        .fetch_one(&h.state.db.pool)
+                        .await
+                        .expect("credential row");
+                assert!(
+                    revoked_at.is_some(),
+                    "round {i}: credential {serial} valid for a lost card"
+                );
+            }
+            StatusCode::CONFLICT => {}
+            other => panic!("round {i}: {other} {}", issued.text()),
+        }
+    }
+}
+
+macro_rules! races {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
+                    super::$name(h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
+                        super::$name(h).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+races!(
+    one_open_application_under_concurrency,
+    no_credential_escapes_a_card_action,
+);
