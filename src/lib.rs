@@ -7,6 +7,10 @@
 //! [`format::code`] each step → [`render`] turns it into a QR matrix and SVG → the [`gate`]
 //! verifies it against a synced [`format::bundle`].
 //!
+//! Beside that flow, [`rules`] holds the application rules (who may apply with which
+//! document, minors and guardians, materials, the card photo, the service window's hours) that
+//! the phone and the server share.
+//!
 //! The crate does no I/O and reads no clock: every function that needs the time takes it as a
 //! Unix time in seconds. It builds for `wasm32-unknown-unknown` (see `wasm`) and natively.
 #![forbid(unsafe_code)]

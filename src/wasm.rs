@@ -11,6 +11,11 @@ use crate::format::credential::Credential;
 use crate::format::fields::Scene;
 use crate::gate::{self, GatePolicy};
 use crate::render::{svg, QrMatrix};
+use crate::rules::application::{self, ApplicationForm, CheckedApplication};
+use crate::rules::date::Date;
+use crate::rules::id_number::{IdNumber, IdNumberKind};
+use crate::rules::materials::MaterialRequirement;
+use crate::rules::{category, photo, Problem, RulesConfig};
 use crate::wallet;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -39,6 +44,61 @@ export interface CredentialView {
           masked_name: string; };
   issuer_signature: string;
 }
+export type ApplicantCategory = "citizen" | "hong_kong_macao" | "taiwan" | "overseas_chinese" | "foreigner";
+export type DocumentKind = "resident_id" | "residence_permit" | "permanent_residence" | "hk_macao_permit"
+  | "taiwan_permit" | "chinese_passport" | "foreign_passport";
+export type MaterialKind = "household_register" | "id_card_front" | "id_card_back" | "identity_document" | "photo"
+  | "guardian_id_front" | "guardian_id_back" | "guardianship_proof" | "employment_proof" | "insurance_proof";
+export type Channel = "self_online" | "window" | "employer" | "school" | "bank";
+export type GuardianRelation = "father" | "mother" | "grandparent" | "elder_sibling" | "other_guardian";
+export type GuardianshipProof = "household_register" | "birth_certificate";
+export interface Organisation { name?: string; uscc?: string; }
+export interface ApplicationForm {
+  category?: ApplicantCategory | null; name?: string; phone?: string;
+  document?: { kind?: DocumentKind | null; number?: string };
+  birth_date?: string | null; nationality?: string | null;
+  henan_link?: { basis?: "employed" | "insured" | null; employer?: Organisation | null; insurance_number?: string | null } | null;
+  guardian?: { name?: string; id_number?: string; relation?: GuardianRelation | null;
+               proof?: GuardianshipProof | null } | null;
+  /** a bank code from applicationOptions().banks, or "assign" (由人社部门指定) */
+  service_bank?: string | null;
+  channel?: Channel | null; agent?: Organisation | null;
+  materials?: { [kind in MaterialKind]?: string };
+}
+/** Every field optional: a missing one keeps its default (docs/APPLICATION.md). */
+export interface RulesConfig {
+  minor?: { threshold_years?: number; age_basis?: "application_date" | "end_of_year"; guardian_min_age?: number };
+  photo?: { width?: number; height?: number; min_bytes?: number; max_bytes?: number;
+            background?: { top_rows?: number; side_columns?: number; side_height_percent?: number;
+                           min_channel?: number; max_spread?: number; min_white_percent?: number } };
+  banks?: { code: string; name: string }[];
+  window?: { sessions?: { start: string; end: string }[]; open_on_makeup_days?: boolean };
+}
+export interface Problem { field: string; code: string; message: string; }
+export interface MaterialRequirement { kind: MaterialKind; label: string; waived: boolean; }
+export interface ApplicationVerdict {
+  ok: boolean; problems: Problem[]; materials: MaterialRequirement[]; minor: boolean;
+  /** The normalised application when ok (shape in docs/APPLICATION.md), else null. */
+  application: Record<string, unknown> | null;
+}
+export interface PhotoVerdict {
+  ok: boolean; problems: Problem[]; width: number | null; height: number | null; bytes: number;
+  white_percent: number | null;
+}
+export interface WindowStatus {
+  open: boolean; closes_at: string | null; next_open: string | null; calendar_known: boolean;
+  message: string;
+}
+export interface IdNumberVerdict {
+  ok: boolean; problems: Problem[]; number: string | null; masked: string | null;
+  birth_date: string | null; age: number | null;
+  kind: "citizen" | "hong_kong_permit" | "macao_permit" | "taiwan_permit" | null;
+}
+export interface ApplicationOptions {
+  categories: { value: ApplicantCategory; label: string; documents: { value: DocumentKind; label: string }[];
+                needs_henan_link: boolean }[];
+  banks: { code: string; name: string }[];
+}
 export interface CodeView {
   credential: CredentialView;
   presentation: { step_secs: number; step: number; scene: SceneName; counter: number; };
@@ -57,8 +117,26 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&ser).map_err(|e| js_error("INTERNAL", e))
 }
 
+/// As [`to_js`], with `None` as `null` (the rules' TypeScript types say `| null`).
+fn to_js_nulls<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
+    value.serialize(&ser).map_err(|e| js_error("INTERNAL", e))
+}
+
 fn secs(now_ms: f64) -> i64 {
     (now_ms / 1000.0).floor() as i64
+}
+
+/// The rules configuration passed from JavaScript; missing fields keep their defaults.
+fn rules_config(config: Option<js_sys::Object>) -> Result<RulesConfig, JsValue> {
+    match config {
+        None => Ok(RulesConfig::default()),
+        Some(c) => {
+            serde_wasm_bindgen::from_value(c.into()).map_err(|e| js_error("INVALID_CONFIG", e))
+        }
+    }
 }
 
 fn scene(name: &str) -> Result<Scene, JsValue> {
@@ -244,4 +322,169 @@ impl Gate {
             .map_err(|e| js_error("INVALID_REPLAY_STATE", format!("已用码记录损坏：{e}")))?;
         Ok(n as u32)
     }
+}
+
+#[derive(Serialize)]
+struct ApplicationVerdict {
+    ok: bool,
+    problems: Vec<Problem>,
+    materials: Vec<MaterialRequirement>,
+    minor: bool,
+    application: Option<CheckedApplication>,
+}
+
+/// Checks an application form at phone time `now_ms`; every problem at once. The phone has no
+/// data-sharing answer, so every material counts as to be uploaded.
+#[wasm_bindgen(js_name = validateApplication, unchecked_return_type = "ApplicationVerdict")]
+pub fn validate_application(
+    #[wasm_bindgen(unchecked_param_type = "ApplicationForm")] form: JsValue,
+    now_ms: f64,
+    #[wasm_bindgen(unchecked_optional_param_type = "RulesConfig")] config: Option<js_sys::Object>,
+) -> Result<JsValue, JsValue> {
+    let form: ApplicationForm =
+        serde_wasm_bindgen::from_value(form).map_err(|e| js_error("FORM_MALFORMED", e))?;
+    let config = rules_config(config)?;
+    let now = secs(now_ms);
+    let materials = application::required_materials(&form, now, &config, None);
+    let minor = application::is_minor(&form, now, &config).unwrap_or(false);
+    let verdict = match application::validate(&form, now, &config, None) {
+        Ok(checked) => ApplicationVerdict {
+            ok: true,
+            problems: Vec::new(),
+            materials,
+            minor,
+            application: Some(checked),
+        },
+        Err(problems) => ApplicationVerdict {
+            ok: false,
+            problems,
+            materials,
+            minor,
+            application: None,
+        },
+    };
+    to_js_nulls(&verdict)
+}
+
+#[derive(Serialize)]
+struct PhotoVerdict {
+    ok: bool,
+    #[serde(flatten)]
+    report: photo::PhotoReport,
+}
+
+/// Checks a card photo file's bytes: JPEG by content, 358×441, 24-bit colour, file size, white
+/// background.
+#[wasm_bindgen(js_name = checkPhoto, unchecked_return_type = "PhotoVerdict")]
+pub fn check_photo(
+    bytes: &[u8],
+    #[wasm_bindgen(unchecked_optional_param_type = "RulesConfig")] config: Option<js_sys::Object>,
+) -> Result<JsValue, JsValue> {
+    let report = photo::check(bytes, &rules_config(config)?.photo);
+    to_js_nulls(&PhotoVerdict {
+        ok: report.ok(),
+        report,
+    })
+}
+
+/// Whether the service window is open at `now_ms`, and when it next opens.
+#[wasm_bindgen(js_name = windowStatus, unchecked_return_type = "WindowStatus")]
+pub fn window_status(
+    now_ms: f64,
+    #[wasm_bindgen(unchecked_optional_param_type = "RulesConfig")] config: Option<js_sys::Object>,
+) -> Result<JsValue, JsValue> {
+    to_js_nulls(&rules_config(config)?.window.status(secs(now_ms)))
+}
+
+#[derive(Serialize)]
+struct IdNumberVerdict {
+    ok: bool,
+    problems: Vec<Problem>,
+    number: Option<String>,
+    masked: Option<String>,
+    birth_date: Option<Date>,
+    age: Option<u32>,
+    kind: Option<IdNumberKind>,
+}
+
+/// Checks an 18-character resident ID (or residence permit) number at phone time `now_ms`.
+#[wasm_bindgen(js_name = checkIdNumber, unchecked_return_type = "IdNumberVerdict")]
+pub fn check_id_number(text: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+    let today = Date::from_unix_cst(secs(now_ms));
+    let verdict = match IdNumber::parse(text, today.ymd()) {
+        Ok(id) => IdNumberVerdict {
+            ok: true,
+            problems: Vec::new(),
+            number: Some(id.as_str().to_string()),
+            masked: Some(id.masked()),
+            birth_date: Some(id.birth()),
+            age: Some(today.years_since(id.birth())),
+            kind: Some(id.kind()),
+        },
+        Err(e) => IdNumberVerdict {
+            ok: false,
+            problems: vec![Problem::new("", &e)],
+            number: None,
+            masked: None,
+            birth_date: None,
+            age: None,
+            kind: None,
+        },
+    };
+    to_js_nulls(&verdict)
+}
+
+#[derive(Serialize)]
+struct Labelled<T> {
+    value: T,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct CategoryOption {
+    value: category::ApplicantCategory,
+    label: &'static str,
+    documents: Vec<Labelled<crate::rules::document::DocumentKind>>,
+    needs_henan_link: bool,
+}
+
+#[derive(Serialize)]
+struct ApplicationOptions {
+    categories: Vec<CategoryOption>,
+    banks: Vec<crate::rules::bank::ServiceBank>,
+}
+
+/// The choices for the form's selects: categories with the documents each may use, and the
+/// cooperating banks.
+#[wasm_bindgen(js_name = applicationOptions, unchecked_return_type = "ApplicationOptions")]
+pub fn application_options(
+    #[wasm_bindgen(unchecked_optional_param_type = "RulesConfig")] config: Option<js_sys::Object>,
+) -> Result<JsValue, JsValue> {
+    let categories = category::DOCUMENTS
+        .iter()
+        .map(|(c, docs)| CategoryOption {
+            value: *c,
+            label: c.label_zh(),
+            documents: docs
+                .iter()
+                .map(|d| Labelled {
+                    value: *d,
+                    label: d.label_zh(),
+                })
+                .collect(),
+            needs_henan_link: c.needs_henan_link(),
+        })
+        .collect();
+    to_js_nulls(&ApplicationOptions {
+        categories,
+        banks: rules_config(config)?.banks,
+    })
+}
+
+/// The texts of the QR codes in a greyscale picture (`width * height` bytes), for the gate's
+/// camera: each text is then given to `Gate.verify`.
+#[cfg(feature = "decoder")]
+#[wasm_bindgen(js_name = decodeQr)]
+pub fn decode_qr(luma: &[u8], width: u32, height: u32) -> Vec<String> {
+    crate::render::decode::decode_qr(luma, width as usize, height as usize)
 }

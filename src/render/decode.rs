@@ -7,8 +7,12 @@ pub fn decode_qr(luma: &[u8], width: usize, height: usize) -> Vec<String> {
     if width == 0 || height == 0 || luma.len() != width * height {
         return Vec::new();
     }
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma[y * width + x]);
-    img.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, text)| text)).collect()
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| luma[y * width + x]);
+    img.detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect()
 }
 
 #[cfg(test)]

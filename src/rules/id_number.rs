@@ -1,7 +1,14 @@
 //! The 18-character resident identity number (GB 11643-1999): address code, birth date,
 //! sequence, and an ISO 7064 MOD 11-2 check character.
+//!
+//! The same form is used by the residence permits of Hong Kong, Macao and Taiwan residents
+//! (港澳台居民居住证, 国办发〔2018〕81号), whose address code is exactly 810000, 820000 or
+//! 830000. [`IdNumber::kind`] tells the two apart.
 
 use serde::Serialize;
+
+use super::date::Date;
+use super::problem::Explain;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
@@ -12,7 +19,8 @@ const CHECK: &[u8; 11] = b"10X98765432";
 pub enum IdNumberError {
     /// Not 18 characters of digits (the last may be `X`).
     Format,
-    /// The address code is not a plausible province-level code.
+    /// The first two digits are not a province-level code of GB/T 2260, or a residence
+    /// permit's address code is not exactly 810000, 820000 or 830000.
     AddressCode,
     /// The birth date is not a real date.
     BirthDate,
@@ -48,17 +56,48 @@ impl IdNumberError {
 
 impl std::fmt::Display for IdNumberError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message_zh())
+        f.write_str(IdNumberError::message_zh(*self))
     }
 }
 
 impl std::error::Error for IdNumberError {}
 
+impl Explain for IdNumberError {
+    fn code(&self) -> &'static str {
+        IdNumberError::code(*self)
+    }
+    fn message_zh(&self) -> String {
+        IdNumberError::message_zh(*self).into()
+    }
+}
+
+/// Province-level codes of GB/T 2260 (the first two digits of a number): the 31 mainland
+/// provinces, 71 台湾 (in the standard, unused by issued cards) and 81/82/83, used only by
+/// residence permits.
+const PROVINCES: [u8; 35] = [
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+];
+
+/// Which kind of holder a number in the GB 11643 form belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdNumberKind {
+    /// A citizen's 居民身份证 number (first digit 1–8, not 81/82/83).
+    Citizen,
+    /// 港澳台居民居住证 of a Hong Kong resident (address code 810000).
+    HongKongPermit,
+    /// 港澳台居民居住证 of a Macao resident (address code 820000).
+    MacaoPermit,
+    /// 港澳台居民居住证 of a Taiwan resident (address code 830000).
+    TaiwanPermit,
+}
+
 /// A checked resident ID number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdNumber {
     text: String,
-    birth: (u32, u32, u32),
+    birth: Date,
 }
 
 impl IdNumber {
@@ -73,21 +112,35 @@ impl IdNumber {
         if !digits_ok {
             return Err(IdNumberError::Format);
         }
-        let num = |r: std::ops::Range<usize>| text[r].parse::<u32>().unwrap_or(0);
-        if !(11..=91).contains(&num(0..2)) {
+        if !address_code_ok(&b[..6]) {
             return Err(IdNumberError::AddressCode);
         }
-        let birth = (num(6..10), num(10..12), num(12..14));
-        if birth.0 < 1880 || !is_real_date(birth) {
-            return Err(IdNumberError::BirthDate);
-        }
-        if birth > today {
+        let birth = match Date::parse_compact(&b[6..14]) {
+            Some(d) if d.year() >= 1880 => d,
+            _ => return Err(IdNumberError::BirthDate),
+        };
+        if birth.ymd() > today {
             return Err(IdNumberError::BirthInFuture);
         }
         if check_char(&b[..17]) != b[17] {
             return Err(IdNumberError::CheckDigit);
         }
         Ok(IdNumber { text, birth })
+    }
+
+    /// Citizen or residence permit (and whose).
+    pub fn kind(&self) -> IdNumberKind {
+        match &self.text[..2] {
+            "81" => IdNumberKind::HongKongPermit,
+            "82" => IdNumberKind::MacaoPermit,
+            "83" => IdNumberKind::TaiwanPermit,
+            _ => IdNumberKind::Citizen,
+        }
+    }
+
+    /// Birth date as a [`Date`].
+    pub fn birth(&self) -> Date {
+        self.birth
     }
 
     /// The number, upper-case.
@@ -97,12 +150,12 @@ impl IdNumber {
 
     /// Birth date (year, month, day).
     pub fn birth_date(&self) -> (u32, u32, u32) {
-        self.birth
+        self.birth.ymd()
     }
 
     /// Age in whole years on `day`.
     pub fn age_on(&self, day: (u32, u32, u32)) -> u32 {
-        let (y, m, d) = self.birth;
+        let (y, m, d) = self.birth.ymd();
         let before_birthday = (day.1, day.2) < (m, d);
         day.0
             .saturating_sub(y)
@@ -125,16 +178,17 @@ pub fn check_char(first17: &[u8]) -> u8 {
     CHECK[(sum % 11) as usize]
 }
 
-fn is_real_date((y, m, d): (u32, u32, u32)) -> bool {
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
+/// True for a mainland province-level code (11 北京 … 65 新疆), as used by the issuing
+/// authority field of the foreigner's permanent residence card.
+pub fn is_mainland_province(code: u8) -> bool {
+    code < 71 && PROVINCES.contains(&code)
+}
+
+/// The first six digits: a province-level code, and for 81/82/83 exactly `xx0000`.
+fn address_code_ok(code: &[u8]) -> bool {
+    let province = (code[0] - b'0') * 10 + (code[1] - b'0');
+    let permit = (81..=83).contains(&province);
+    PROVINCES.contains(&province) && (!permit || &code[2..] == b"0000")
 }
 
 #[cfg(test)]
