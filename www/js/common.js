@@ -20,6 +20,7 @@ export async function api(path, { method = 'GET', body, headers = {}, binary = f
   if (!r.ok) {
     throw Object.assign(new Error((data && data.message) || `请求失败（${r.status}）`), {
       code: data && data.code, field: data && data.field, status: r.status,
+      problems: (data && data.problems) || [],
     });
   }
   return data;

@@ -6,14 +6,15 @@ use axum::extract::State;
 use super::extract::Json;
 use super::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
-use serde::{Deserialize, Serialize};
+use ecard_core::rules::application::{self, ApplicationForm, CheckedApplication};
+use ecard_core::rules::Problem;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::auth::Citizen;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
-use super::validate;
+use super::uploads;
 
 /// Application statuses in the order they happen, with what the applicant reads.
 pub const STATUSES: [(&str, &str); 6] = [
@@ -32,29 +33,20 @@ pub fn status_label(status: &str) -> &'static str {
         .map_or("未知", |(_, l)| l)
 }
 
-/// What the applicant submits. The provincial rules for categories, minors and materials come
-/// with the application issue; until then: who, a contact phone, and a service bank.
-#[derive(Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Submission {
-    name: String,
-    id_number: String,
-    phone: String,
-    #[serde(default)]
-    service_bank: Option<String>,
-}
-
 /// `POST /api/applications` with an `Idempotency-Key` header.
 pub async fn submit(
     State(state): State<AppState>,
     c: Citizen,
     headers: HeaderMap,
-    Json(s): Json<Submission>,
+    Json(form): Json<ApplicationForm>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let key = idempotency_key(&headers)?;
-    let clean = check_submission(&state, c.user_id, s).await?;
-    let body = serde_json::to_string(&clean).map_err(ApiError::internal)?;
-    let hash = hex::encode(Sha256::digest(body.as_bytes()));
+    let checked = check_submission(&state, c.user_id, &form).await?;
+    let body = serde_json::to_string(&checked).map_err(ApiError::internal)?;
+    // The request as sent (normalised by parsing), not the checked result: that carries the
+    // application date, and a retry the next day is still the same request.
+    let request = serde_json::to_string(&form).map_err(ApiError::internal)?;
+    let hash = hex::encode(Sha256::digest(request.as_bytes()));
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
         tx.commit().await?;
@@ -135,39 +127,55 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
     Ok(key.to_string())
 }
 
-async fn check_submission(state: &AppState, user_id: i64, s: Submission) -> ApiResult<Submission> {
-    let name = validate::name("name", &s.name)?;
-    let id = validate::id_number("id_number", &s.id_number, state.now())?;
-    let phone = validate::phone("phone", &s.phone)?;
-    let service_bank = match s.service_bank.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(b) if b.chars().count() <= 30 => Some(b.to_string()),
-        Some(_) => {
-            return Err(ApiError::field(
-                "service_bank",
-                "SERVICE_BANK_INVALID",
-                "服务银行名称过长",
-            ))
-        }
-    };
-    let (own_name, own_id): (String, String) =
-        sqlx::query_as("SELECT name, id_number FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(&state.db.pool)
-            .await?;
-    if own_id != id.as_str() || own_name != name {
-        return Err(ApiError::field(
-            "id_number",
-            "APPLICANT_MISMATCH",
-            "申请人姓名和身份证号须与实名账户一致",
+/// The same rules as on the phone (all problems at once), then who may submit (the applicant,
+/// or a minor's guardian) and whether the named uploads are the account's own.
+async fn check_submission(
+    state: &AppState,
+    user_id: i64,
+    form: &ApplicationForm,
+) -> ApiResult<CheckedApplication> {
+    let confirmations = (state.confirmations)(form);
+    let checked = application::validate(
+        form,
+        state.now(),
+        &state.config.rules,
+        confirmations.as_ref(),
+    )
+    .map_err(|problems| {
+        ApiError::problems(
+            "APPLICATION_INVALID",
+            "申请内容有误，请按提示修改",
+            problems,
+        )
+    })?;
+    let (own_id,): (String,) = sqlx::query_as("SELECT id_number FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    let is_self = checked.document.number == own_id;
+    let is_guardian = checked
+        .guardian
+        .as_ref()
+        .is_some_and(|g| g.id_number == own_id);
+    if !is_self && !is_guardian {
+        let problem = Problem {
+            field: "document.number".into(),
+            code: "APPLICANT_MISMATCH",
+            message: "只能为本人申请，或由监护人为未成年人申请：证件号码须与实名账户一致".into(),
+        };
+        let mut e = ApiError::problems("APPLICANT_MISMATCH", problem.message.clone(), vec![problem]);
+        e.code = "APPLICANT_MISMATCH";
+        return Err(e);
+    }
+    let problems = uploads::check_owned(state, user_id, &checked.uploads).await?;
+    if !problems.is_empty() {
+        return Err(ApiError::problems(
+            "APPLICATION_INVALID",
+            "申请材料有误，请重新上传",
+            problems,
         ));
     }
-    Ok(Submission {
-        name,
-        id_number: id.as_str().to_string(),
-        phone,
-        service_bank,
-    })
+    Ok(checked)
 }
 
 async fn replayed(

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use ecard_core::rules::Problem;
 use serde::Serialize;
 
 /// An API error, rendered as JSON `{code, message, field?}`.
@@ -18,6 +19,9 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Cow<'static, str>>,
+    /// Every problem found, when a whole form or file was checked at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<Problem>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -29,6 +33,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            problems: None,
         }
     }
 
@@ -36,6 +41,20 @@ impl ApiError {
     pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             field: Some(Cow::Borrowed(field)),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        }
+    }
+
+    /// 422 listing every problem; `field` is the first problem's (when it names one).
+    pub fn problems(code: &'static str, message: impl Into<String>, problems: Vec<Problem>) -> Self {
+        let field = problems
+            .first()
+            .map(|p| p.field.clone())
+            .filter(|f| !f.is_empty())
+            .map(Cow::Owned);
+        ApiError {
+            field,
+            problems: Some(problems),
             ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
         }
     }

@@ -13,6 +13,7 @@ mod extract;
 mod gates;
 pub mod keystore;
 mod review;
+mod uploads;
 pub mod state;
 mod validate;
 
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
             post(applications::submit).get(applications::list_mine),
         )
         .route("/applications/{id}", get(applications::get_mine))
+        .route("/uploads", post(uploads::upload))
         .route("/ecard/credential", post(ecard::issue))
         .route("/review/login", post(review::login))
         .route("/review/logout", post(review::logout))
@@ -57,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/review/cards/{number}/actions", post(review::card_action))
         .route("/review/audit", get(review::audit_log))
+        .route("/review/uploads/{id}", get(uploads::review_download))
         .route("/gates/root", get(gates::root))
         .route("/gates/bundle", get(gates::bundle))
         .route("/gates/scans", post(gates::upload_scans))
@@ -107,6 +110,7 @@ pub async fn serve(
         keys: Arc::new(keys),
         clock,
         config: Arc::new(config),
+        confirmations: state::no_confirmations(),
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await

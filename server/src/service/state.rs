@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ecard_core::rules::application::ApplicationForm;
+use ecard_core::rules::{RulesConfig, SharedDataConfirmations};
+
 use super::db::Db;
 use super::keystore::KeyStore;
 
@@ -25,6 +28,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The pages served at `/`.
     pub www_dir: PathBuf,
+    /// The application rules (minors, photo, banks, window hours), as on the phone.
+    pub rules: RulesConfig,
 }
 
 impl Default for Config {
@@ -36,6 +41,7 @@ impl Default for Config {
             region: 410_721,
             secure_cookies: false,
             www_dir: PathBuf::from("www"),
+            rules: RulesConfig::default(),
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct AppState {
     pub keys: Arc<KeyStore>,
     pub clock: Clock,
     pub config: Arc<Config>,
+    /// The seam to the provincial data-sharing service.
+    pub confirmations: Confirmations,
 }
 
 impl AppState {
@@ -63,4 +71,14 @@ pub fn system_clock() -> Clock {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     })
+}
+
+/// What the provincial data-sharing service confirmed about the applicant of a form; each
+/// confirmed fact waives the material that would prove it. `None`: no answer, nothing waived.
+pub type Confirmations =
+    Arc<dyn Fn(&ApplicationForm) -> Option<SharedDataConfirmations> + Send + Sync>;
+
+/// No data-sharing service configured: every material must be uploaded.
+pub fn no_confirmations() -> Confirmations {
+    Arc::new(|_| None)
 }
