@@ -17,7 +17,7 @@ use ecard_core::{Credential, Gate, GatePolicy, Scene, SigningKey, Wallet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use common::{Person, PgDatabase, REVIEWER_PASSWORD};
+use common::{citizen_materials, Person, PgDatabase, GOOD_PHOTO, REVIEWER_PASSWORD, SCAN_PDF};
 
 const STEP: u8 = 30;
 
@@ -207,11 +207,29 @@ async fn journey(database_url: Option<&str>) {
     .await;
     let me = expect_json(holder.get(server.url("/api/me")), StatusCode::OK).await;
     assert_eq!(me["card"], Value::Null);
+    // No data-sharing service in `ecard serve`: every material is uploaded first.
+    let mut materials = serde_json::Map::new();
+    for kind in citizen_materials(false) {
+        let (content_type, bytes) = if *kind == "photo" {
+            ("image/jpeg", GOOD_PHOTO)
+        } else {
+            ("application/pdf", SCAN_PDF)
+        };
+        let up = expect_json(
+            holder
+                .post(server.url(&format!("/api/uploads?kind={kind}")))
+                .header("content-type", content_type)
+                .body(bytes.to_vec()),
+            StatusCode::CREATED,
+        )
+        .await;
+        materials.insert(kind.to_string(), up["id"].clone());
+    }
     let application = expect_json(
         holder
             .post(server.url("/api/applications"))
             .header("Idempotency-Key", "e2e-apply-0001")
-            .json(&p.application()),
+            .json(&p.application_with(Value::Object(materials))),
         StatusCode::CREATED,
     )
     .await;

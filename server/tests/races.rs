@@ -4,6 +4,7 @@
 //! - two applications with different keys sent at once: exactly one is stored (201 + 409);
 //! - a credential requested while a reviewer reports the card lost is either refused or
 //!   revoked, never left valid (the card row is locked and its state re-checked).
+//!
 //! On SQLite every write transaction starts with `BEGIN IMMEDIATE`, so neither request fails
 //! with "database is locked".
 

@@ -1,90 +1,25 @@
 // End-to-end in Debian's headless Chromium (playwright-core, no browser download), against a
-// real `ecard serve` on 127.0.0.1 with a fresh SQLite data directory. Screenshots are kept in
-// tests/e2e/artifacts/. Run by scripts/test.sh after the web package and the server are built.
+// real `ecard serve` on 127.0.0.1 with a fresh SQLite data directory (tests/e2e/harness.mjs).
+// Screenshots are kept in tests/e2e/artifacts/. Run by scripts/test.sh after the web package and
+// the server are built.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { start, idNumber, shot, register, applyAsCitizen, REVIEWER_PASSWORD } from './harness.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = process.env.ECARD_BIN || join(ROOT, 'target/debug/ecard');
-const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const REVIEWER_PASSWORD = 'review-pass-2026';
-
-let server;
+let env;
 let base;
-let data;
 let browser;
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForServer(url, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url + '/api/time')).ok) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
-
-/** A valid resident ID number (GB 11643 check character) for a birth date. */
-function idNumber(prefix17) {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...prefix17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return prefix17 + '10X98765432'[sum % 11];
-}
-
-async function shot(page, name) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  return page.screenshot({ path: join(ARTIFACTS, name + '.png') });
-}
-
 before(async () => {
-  data = mkdtempSync(join(tmpdir(), 'ecard-e2e-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--www', join(ROOT, 'www')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', (d) => writeFileSync(join(data, 'server.log'), d, { flag: 'a' }));
-  await waitForServer(base);
-  execFileSync(BIN, ['admin', 'add-reviewer', '--data', data, '--username', 'wang', '--display-name', '王审核'], {
-    input: REVIEWER_PASSWORD + '\n',
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  env = await start();
+  ({ base, browser } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.kill('SIGTERM');
-  if (data) rmSync(data, { recursive: true, force: true });
+  await env?.stop();
 });
 
-async function newPage(ctx, path) {
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(base + path);
-  return page;
-}
+const newPage = (ctx, path) => env.newPage(ctx, path);
 
 async function reviewerDo(fn) {
   const ctx = await browser.newContext();
@@ -111,17 +46,8 @@ test('apply, approve, show the code, verify it offline, refuse replays and lost 
 
   await t.test('1. register → apply → a reviewer approves → the e-card shows a code', async () => {
     const page = await newPage(citizen, '/login.html');
-    await page.fill('#register [name=name]', '张三');
-    await page.fill('#register [name=id_number]', id);
-    await page.fill('#register [name=phone]', '13800138000');
-    await page.fill('#register [name=password]', 'abc12345');
-    await page.click('#register button[type=submit]');
-    await page.waitForURL('**/apply.html');
-    await page.fill('#apply [name=name]', '张三');
-    await page.fill('#apply [name=id_number]', id);
-    await page.fill('#apply [name=phone]', '13800138000');
-    await page.click('#apply button[type=submit]');
-    await page.waitForSelector('#status-box:not(.hidden)');
+    await register(page, { name: '张三', id, phone: '13800138000' });
+    await applyAsCitizen(page, { name: '张三', id, phone: '13800138000' });
     assert.match(await page.textContent('#status'), /联审中/);
     await shot(page, '1-applied');
 
@@ -189,17 +115,8 @@ test('apply, approve, show the code, verify it offline, refuse replays and lost 
     const other = await browser.newContext();
     const id2 = idNumber('41072119850612234');
     const page = await newPage(other, '/login.html');
-    await page.fill('#register [name=name]', '李四');
-    await page.fill('#register [name=id_number]', id2);
-    await page.fill('#register [name=phone]', '13900139000');
-    await page.fill('#register [name=password]', 'abc12345');
-    await page.click('#register button[type=submit]');
-    await page.waitForURL('**/apply.html');
-    await page.fill('#apply [name=name]', '李四');
-    await page.fill('#apply [name=id_number]', id2);
-    await page.fill('#apply [name=phone]', '13900139000');
-    await page.click('#apply button[type=submit]');
-    await page.waitForSelector('#status-box:not(.hidden)');
+    await register(page, { name: '李四', id: id2, phone: '13900139000' });
+    await applyAsCitizen(page, { name: '李四', id: id2, phone: '13900139000' });
     await reviewerDo(async (r) => {
       await r.click('#queue tr');
       await r.click('#approve');

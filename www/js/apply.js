@@ -366,11 +366,15 @@ function go(delta) {
     validate();
     const blocking = verdict.problems.filter((p) => stepOf(p.field) === step);
     if (blocking.length) {
+      $('msg').className = 'msg error';
+      $('msg').textContent = `请先完成本步骤：${blocking.map((p) => p.message).join('；')}`;
       fieldElement(blocking[0].field)?.focus?.();
       writeDraft();
       return;
     }
   }
+  $('msg').className = '';
+  $('msg').textContent = '';
   const next = steps[Math.max(0, Math.min(steps.length - 1, i + delta))];
   step = next.id;
   if (step === 'bank') shownSteps.add('bank');
@@ -392,9 +396,8 @@ function showApplication(a) {
     li.textContent = `${formatTime(e.at)} ${e.label}${e.note ? '：' + e.note : ''}`;
     tl.appendChild(li);
   }
-  const rejected = a.status === 'rejected';
-  $('reapply').classList.toggle('hidden', !rejected);
-  $('form-box').classList.add('hidden');
+  // A rejected applicant may correct the form and apply again (a new idempotency key).
+  $('form-box').classList.toggle('hidden', a.status !== 'rejected');
 }
 
 async function submit() {
@@ -444,7 +447,6 @@ async function loadApplications() {
   const latest = applications[0];
   if (!latest) return false;
   showApplication(latest);
-  if (latest.status === 'rejected' && draft.key) $('form-box').classList.remove('hidden');
   return true;
 }
 
@@ -465,7 +467,7 @@ function fillDocuments() {
 async function main() {
   await init();
   const w = ecard.windowStatus(Date.now());
-  $('window').textContent = `窗口办理：${w.message}`;
+  $('window').textContent = w.message;
   options = ecard.applicationOptions();
   fillSelect(form.elements.category, options.categories.map((c) => [c.value, c.label]), '请选择');
   fillSelect(form.elements.service_bank, [['assign', '由人社部门指定'], ...options.banks.map((b) => [b.code, b.name])]);
@@ -499,14 +501,6 @@ async function main() {
   $('prev').addEventListener('click', () => go(-1));
   $('next').addEventListener('click', () => go(1));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
-  $('reapply').addEventListener('click', () => {
-    draft = { fields: readFields(), uploads: {}, step: 'category' };
-    step = 'category';
-    writeDraft();
-    $('form-box').classList.remove('hidden');
-    render();
-  });
-
   validate();
   try {
     await loadApplications();

@@ -163,9 +163,12 @@ async fn check_submission(
             code: "APPLICANT_MISMATCH",
             message: "只能为本人申请，或由监护人为未成年人申请：证件号码须与实名账户一致".into(),
         };
-        let mut e = ApiError::problems("APPLICANT_MISMATCH", problem.message.clone(), vec![problem]);
-        e.code = "APPLICANT_MISMATCH";
-        return Err(e);
+        let message = problem.message.clone();
+        return Err(ApiError::problems(
+            "APPLICANT_MISMATCH",
+            message,
+            vec![problem],
+        ));
     }
     let problems = uploads::check_owned(state, user_id, &checked.uploads).await?;
     if !problems.is_empty() {

@@ -46,7 +46,11 @@ impl ApiError {
     }
 
     /// 422 listing every problem; `field` is the first problem's (when it names one).
-    pub fn problems(code: &'static str, message: impl Into<String>, problems: Vec<Problem>) -> Self {
+    pub fn problems(
+        code: &'static str,
+        message: impl Into<String>,
+        problems: Vec<Problem>,
+    ) -> Self {
         let field = problems
             .first()
             .map(|p| p.field.clone())

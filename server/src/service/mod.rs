@@ -13,8 +13,8 @@ mod extract;
 mod gates;
 pub mod keystore;
 mod review;
-mod uploads;
 pub mod state;
+mod uploads;
 mod validate;
 
 use std::net::SocketAddr;

@@ -16,6 +16,7 @@ use super::auth::{self, Reviewer, REVIEWER_COOKIE};
 use super::cards::{self, CardAction, Tx};
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
+use super::uploads;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,15 +68,20 @@ pub async fn logout(
 
 /// `GET /api/review/queue`: applications waiting for a decision, oldest first.
 pub async fn queue(State(state): State<AppState>, _r: Reviewer) -> ApiResult<Json<Value>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT a.id, u.name, a.created_at FROM applications a JOIN users u ON u.id = a.user_id \
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT a.id, u.name, a.data, a.created_at FROM applications a JOIN users u ON u.id = a.user_id \
          WHERE a.status = 'reviewing' ORDER BY a.id",
     )
     .fetch_all(&state.db.pool)
     .await?;
+    // The applicant's name (a guardian may have submitted for a minor).
     let items: Vec<Value> = rows
         .into_iter()
-        .map(|(id, name, at)| json!({ "id": id, "name": name, "submitted_at": at }))
+        .map(|(id, account_name, data, at)| {
+            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+            let name = data["name"].as_str().unwrap_or(&account_name).to_string();
+            json!({ "id": id, "name": name, "submitted_at": at })
+        })
         .collect();
     Ok(Json(json!({ "queue": items })))
 }
@@ -99,13 +105,15 @@ pub async fn detail(
     .bind(id)
     .fetch_optional(&state.db.pool)
     .await?;
+    let application = serde_json::from_str::<Value>(&data).map_err(ApiError::internal)?;
     Ok(Json(json!({
         "id": id,
         "status": status,
         "status_label": status_label(&status),
         "reject_reason": reason,
         "created_at": created_at,
-        "application": serde_json::from_str::<Value>(&data).map_err(ApiError::internal)?,
+        "materials": uploads::describe(&state, &application).await?,
+        "application": application,
         "timeline": timeline(&state, id).await?,
         "card": card.map(|(n, s)| json!({ "card_number": n, "state": s })),
     })))

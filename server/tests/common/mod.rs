@@ -13,8 +13,9 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use ecard::service::db::Db;
 use ecard::service::keystore::KeyStore;
-use ecard::service::state::{AppState, Clock, Config};
+use ecard::service::state::{self as service_state, AppState, Clock, Config, Confirmations};
 use ecard_core::format::bundle::SyncBundle;
+use ecard_core::rules::SharedDataConfirmations;
 use ecard_core::{Gate, GatePolicy, Scene, SigningKey};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -88,8 +89,76 @@ impl Person {
         json!({ "phone": self.phone, "password": PASSWORD })
     }
 
+    /// 王大明, 王小明's father, born 1985.
+    pub fn father() -> Self {
+        Person {
+            name: "王大明",
+            id_number: id_number("41072119850101001"),
+            phone: "13800000004",
+        }
+    }
+
+    /// True for [`Person::minor`] (born 2015).
+    pub fn is_minor(&self) -> bool {
+        &self.id_number[6..10] >= "2011"
+    }
+
+    /// `p`'s application form (citizen, resident ID, 由人社部门指定 bank, online) with no
+    /// materials: enough when the harness confirms every shared fact (the default). A minor's
+    /// form names [`Person::father`] as guardian.
     pub fn application(&self) -> Value {
-        json!({ "name": self.name, "id_number": self.id_number, "phone": self.phone, "service_bank": "中国银行" })
+        self.application_with(json!({}))
+    }
+
+    /// As [`Person::application`] with the given `materials` (kind → upload id).
+    pub fn application_with(&self, materials: Value) -> Value {
+        let mut form = json!({
+            "category": "citizen",
+            "name": self.name,
+            "phone": self.phone,
+            "document": { "kind": "resident_id", "number": self.id_number },
+            "service_bank": "assign",
+            "channel": "self_online",
+            "materials": materials,
+        });
+        if self.is_minor() {
+            let f = Person::father();
+            form["guardian"] = json!({
+                "name": f.name, "id_number": f.id_number, "relation": "father",
+                "proof": "household_register",
+            });
+        }
+        form
+    }
+}
+
+/// A card photo that passes the photo rules (358×441 JPEG on white).
+pub const GOOD_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/photos/good.jpg");
+/// A PNG saved as `.jpg`.
+pub const PNG_RENAMED_PHOTO: &[u8] =
+    include_bytes!("../../../tests/fixtures/photos/png_renamed.jpg");
+/// A JPEG of the wrong size.
+pub const WRONG_SIZE_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/photos/wrong_size.jpg");
+/// A tiny document scan (a PDF header is all the server looks at).
+pub const SCAN_PDF: &[u8] = b"%PDF-1.4\n% scan of a document\n%%EOF\n";
+
+/// The materials a citizen must upload when nothing is confirmed by data sharing.
+pub fn citizen_materials(minor: bool) -> &'static [&'static str] {
+    if minor {
+        &[
+            "household_register",
+            "photo",
+            "guardian_id_front",
+            "guardian_id_back",
+            "guardianship_proof",
+        ]
+    } else {
+        &[
+            "household_register",
+            "id_card_front",
+            "id_card_back",
+            "photo",
+        ]
     }
 }
 
@@ -268,6 +337,21 @@ impl Resp {
     }
 }
 
+/// A data-sharing service that confirms every fact: no material needs uploading.
+pub fn confirm_everything() -> Confirmations {
+    Arc::new(|_| {
+        Some(SharedDataConfirmations {
+            household_register: true,
+            identity: true,
+            photo: true,
+            guardian_identity: true,
+            guardianship: true,
+            employment: true,
+            insurance: true,
+        })
+    })
+}
+
 /// The service in-process, with its own data directory, database and clock.
 pub struct Harness {
     pub app: Router,
@@ -283,6 +367,16 @@ impl Harness {
     /// A new service at time [`NOW`]; `None` when the backend is PostgreSQL and no server is
     /// configured.
     pub async fn start(backend: Backend) -> Option<Harness> {
+        Self::start_with(backend, confirm_everything()).await
+    }
+
+    /// A new service without a data-sharing service: every material must be uploaded.
+    pub async fn start_strict(backend: Backend) -> Option<Harness> {
+        Self::start_with(backend, service_state::no_confirmations()).await
+    }
+
+    /// A new service with the given data-sharing answers.
+    pub async fn start_with(backend: Backend, confirmations: Confirmations) -> Option<Harness> {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db, pg) = match backend {
             Backend::Sqlite => (
@@ -304,6 +398,7 @@ impl Harness {
             keys: Arc::new(keys),
             clock,
             config: Arc::new(Config::default()),
+            confirmations,
         };
         Some(Harness {
             app: ecard::service::app(state.clone()),
@@ -454,6 +549,40 @@ impl Harness {
             p.application(),
         )
         .await
+    }
+
+    /// Uploads `bytes` as material `kind`.
+    pub async fn upload(
+        &self,
+        jar: &mut Jar,
+        kind: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Resp {
+        self.request(
+            jar,
+            Method::POST,
+            &format!("/api/uploads?kind={kind}"),
+            &[("content-type", content_type)],
+            Body::from(bytes.to_vec()),
+        )
+        .await
+    }
+
+    /// Uploads every material a citizen needs (the photo, PDF scans for the rest) and returns
+    /// the form's `materials` map.
+    pub async fn upload_materials(&self, jar: &mut Jar, minor: bool) -> Value {
+        let mut materials = serde_json::Map::new();
+        for kind in citizen_materials(minor) {
+            let r = if *kind == "photo" {
+                self.upload(jar, kind, "image/jpeg", GOOD_PHOTO).await
+            } else {
+                self.upload(jar, kind, "application/pdf", SCAN_PDF).await
+            };
+            let body = r.expect(StatusCode::CREATED);
+            materials.insert(kind.to_string(), body["id"].clone());
+        }
+        Value::Object(materials)
     }
 
     /// `p` registers, applies and is approved by `reviewer`: their cookies, the application

@@ -1,0 +1,170 @@
+// Shared by the browser tests: a real `ecard serve` on 127.0.0.1 with a fresh SQLite data
+// directory, Debian's headless Chromium (playwright-core, no browser download), screenshots in
+// tests/e2e/artifacts/, and the steps of the application form (www/apply.html).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = process.env.ECARD_BIN || join(ROOT, 'target/debug/ecard');
+export const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const REVIEWER_PASSWORD = 'review-pass-2026';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url + '/api/time')).ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+/** A valid resident ID number (GB 11643 check character) for a birth date. */
+export function idNumber(prefix17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...prefix17].reduce((s, c, i) => s + Number(c) * w[i], 0);
+  return prefix17 + '10X98765432'[sum % 11];
+}
+
+export async function shot(page, name, { fullPage = false } = {}) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return page.screenshot({ path: join(ARTIFACTS, name + '.png'), fullPage });
+}
+
+/**
+ * Starts the service (with the reviewer `wang`) and the browser. Returns `{ base, browser,
+ * newPage(ctx, path), stop() }`.
+ */
+export async function start() {
+  const data = mkdtempSync(join(tmpdir(), 'ecard-e2e-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--www', join(ROOT, 'www')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', (d) => writeFileSync(join(data, 'server.log'), d, { flag: 'a' }));
+  let browser;
+  const stop = async () => {
+    await browser?.close();
+    server.kill('SIGTERM');
+    rmSync(data, { recursive: true, force: true });
+  };
+  try {
+    await waitForServer(base);
+    execFileSync(BIN, ['admin', 'add-reviewer', '--data', data, '--username', 'wang', '--display-name', '王审核'], {
+      input: REVIEWER_PASSWORD + '\n',
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const newPage = async (ctx, path) => {
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(base + path);
+    return page;
+  };
+  return { base, data, browser, newPage, stop };
+}
+
+/** Registers on the login page; the page then goes on to the application form. */
+export async function register(page, { name, id, phone, password = 'abc12345' }) {
+  await page.fill('#register [name=name]', name);
+  await page.fill('#register [name=id_number]', id);
+  await page.fill('#register [name=phone]', phone);
+  await page.fill('#register [name=password]', password);
+  await page.click('#register button[type=submit]');
+  await page.waitForURL('**/apply.html');
+  await page.waitForSelector('#apply[data-ready]');
+}
+
+/**
+ * A phone-camera-like picture made in the page (canvas → PNG): white background, a dark,
+ * textured ellipse for the head and shoulders. Returns the PNG bytes as a Buffer.
+ */
+export async function testPortrait(page, width = 800, height = 1000) {
+  const b64 = await page.evaluate(async ([w, h]) => {
+    const c = document.createElement('canvas');
+    c.width = w;
+    c.height = h;
+    const ctx = c.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, w, h);
+    const img = ctx.getImageData(0, 0, w, h);
+    let seed = 42;
+    const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+    const [cx, cy, rx, ry] = [w / 2, h * 0.6, w * 0.3, h * 0.38];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const d = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2;
+        if (d > 1) continue;
+        const i = (y * w + x) * 4;
+        const v = 40 + rnd() * 90;
+        img.data[i] = v + 30;
+        img.data[i + 1] = v;
+        img.data[i + 2] = v - 10;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    const blob = await new Promise((r) => c.toBlob(r, 'image/png'));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, [width, height]);
+  return Buffer.from(b64, 'base64');
+}
+
+/** Step 4: the photo (cropped, checked and uploaded by the page) and every other material. */
+export async function giveMaterials(page) {
+  const png = await testPortrait(page);
+  await page.setInputFiles('#photo-input', { name: 'selfie.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector('#photo-verdict.msg.ok >> text=已上传', { timeout: 20_000 });
+  const kinds = await page.$$eval('#materials input[type=file]:not([disabled])', (els) => els.map((e) => e.name));
+  for (const name of kinds) {
+    await page.setInputFiles(`[name="${name}"]`, { name: `${name}.png`, mimeType: 'image/png', buffer: png });
+    await page.waitForFunction((n) => /已上传/.test(document.querySelector(`[name="${n}"]`)
+      .closest('label').querySelector('.upload-state').textContent), name);
+  }
+  return png;
+}
+
+/** Fills the whole form for an adult citizen and submits it; waits for the status part. */
+export async function applyAsCitizen(page, { name, id, phone }) {
+  await page.waitForSelector('#apply[data-ready]');
+  await page.selectOption('#apply [name=category]', 'citizen');
+  await page.fill('#apply [name=name]', name);
+  await page.fill('#apply [name=phone]', phone);
+  await page.click('#next');
+  await page.waitForSelector('#apply[data-step=document]');
+  await page.selectOption('#apply [name="document.kind"]', 'resident_id');
+  await page.fill('#apply [name="document.number"]', id);
+  await page.click('#next');
+  await page.waitForSelector('#apply[data-step=materials]');
+  await giveMaterials(page);
+  await page.click('#next');
+  await page.waitForSelector('#apply[data-step=bank]');
+  await page.click('#submit');
+  await page.waitForSelector('#status-box:not(.hidden)');
+}
