@@ -71,6 +71,8 @@ on_both_backends!(
     time_follows_the_service_clock,
     application_reports_every_problem_at_once,
     minor_by_the_guardian_is_accepted_by_a_stranger_refused,
+    guardian_applies_for_self_and_child_who_later_holds_the_card,
+    one_open_application_per_applicant_whoever_submits,
 );
 
 /// Declares each test once per backend, on a service without data sharing (every material
@@ -689,6 +691,119 @@ async fn minor_by_the_guardian_is_accepted_by_a_stranger_refused(h: Harness) {
     assert_eq!(app["minor"], true);
     assert_eq!(app["guardian"]["id_number"], Person::father().id_number);
     assert_eq!(app["guardian"]["relation"], "father");
+}
+
+/// The applicant, not the submitting account, owns the application and the card: a father
+/// applies for himself and for his child; the child, registering later, holds the card.
+async fn guardian_applies_for_self_and_child_who_later_holds_the_card(h: Harness) {
+    let (father, child) = (Person::father(), Person::minor());
+    let mut fjar = h.citizen(&father).await;
+    let own = h.apply(&mut fjar, &father, "key-father-0001").await;
+    let own = own.expect(StatusCode::CREATED)["id"].as_i64().expect("id");
+    let r = h.apply(&mut fjar, &child, "key-father-0002").await;
+    let body = r.expect(StatusCode::CREATED);
+    let for_child = body["id"].as_i64().expect("id");
+    assert_eq!(body["applicant"]["name"], child.name);
+    assert_eq!(body["applicant"]["id_number"], child.masked_id());
+    assert_eq!(body["submitted_by_me"], true);
+    // Not a second one for the child.
+    let r = h.apply(&mut fjar, &child, "key-father-0003").await;
+    r.expect_error(StatusCode::CONFLICT, "APPLICATION_EXISTS", None);
+    let list = h.get(&mut fjar, "/api/applications").await;
+    assert_eq!(
+        list.expect(StatusCode::OK)["applications"]
+            .as_array()
+            .expect("list")
+            .len(),
+        2
+    );
+
+    let mut reviewer = h.reviewer("shenhe01").await;
+    let mut cards = Vec::new();
+    for id in [own, for_child] {
+        let r = h
+            .post(
+                &mut reviewer,
+                &format!("/api/review/applications/{id}/approve"),
+                json!({}),
+            )
+            .await;
+        cards.push(r.expect(StatusCode::OK)["card_number"].clone());
+    }
+    // The father's own card, not the child's.
+    let me = h.get(&mut fjar, "/api/me").await;
+    assert_eq!(me.expect(StatusCode::OK)["card"]["card_number"], cards[0]);
+    let r = h.credential(&mut fjar, &device_key(1)).await;
+    let bytes = hex::decode(
+        r.expect(StatusCode::CREATED)["credential"]
+            .as_str()
+            .expect("credential"),
+    )
+    .expect("hex");
+    let c = Credential::from_bytes(&bytes).expect("parses").body;
+    assert_eq!(c.masked_name, "王**");
+    assert_eq!(c.age_band, ecard_core::AgeBand::from_age(41));
+
+    // The child registers with their own ID number: their card and the application the
+    // father submitted.
+    let mut cjar = h.citizen(&child).await;
+    let me = h.get(&mut cjar, "/api/me").await;
+    assert_eq!(me.expect(StatusCode::OK)["card"]["card_number"], cards[1]);
+    let details = h.get(&mut cjar, "/api/me/details").await;
+    assert_eq!(details.expect(StatusCode::OK)["card_number"], cards[1]);
+    let list = h.get(&mut cjar, "/api/applications").await;
+    let list = list.expect(StatusCode::OK)["applications"].clone();
+    assert_eq!(list.as_array().expect("list").len(), 1);
+    assert_eq!(list[0]["id"], for_child);
+    assert_eq!(list[0]["submitted_by_me"], false);
+    h.get(&mut cjar, &format!("/api/applications/{own}"))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND", None);
+    let r = h.credential(&mut cjar, &device_key(2)).await;
+    let bytes = hex::decode(
+        r.expect(StatusCode::CREATED)["credential"]
+            .as_str()
+            .expect("credential"),
+    )
+    .expect("hex");
+    let c = Credential::from_bytes(&bytes).expect("parses").body;
+    assert_eq!(
+        c.age_band,
+        ecard_core::AgeBand::From6To15,
+        "the child's age"
+    );
+    assert_eq!(c.masked_name, "王**");
+    let (holders,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM cards WHERE holder_id_number = $1")
+            .bind(&child.id_number)
+            .fetch_one(&h.state.db.pool)
+            .await
+            .expect("count");
+    assert_eq!(holders, 1);
+}
+
+/// The child's own account cannot open a second application while the guardian's is open.
+async fn one_open_application_per_applicant_whoever_submits(h: Harness) {
+    let child = Person::minor();
+    let mut fjar = h.citizen(&Person::father()).await;
+    let id = h.apply(&mut fjar, &child, "key-open-0001").await;
+    let id = id.expect(StatusCode::CREATED)["id"].as_i64().expect("id");
+    let mut cjar = h.citizen(&child).await;
+    let r = h.apply(&mut cjar, &child, "key-open-0002").await;
+    r.expect_error(StatusCode::CONFLICT, "APPLICATION_EXISTS", None);
+    // After a rejection the child may apply again.
+    let mut reviewer = h.reviewer("shenhe01").await;
+    h.post(
+        &mut reviewer,
+        &format!("/api/review/applications/{id}/reject"),
+        json!({ "reason": "照片不清晰" }),
+    )
+    .await
+    .expect(StatusCode::OK);
+    h.apply(&mut cjar, &child, "key-open-0002")
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(h.count("applications").await, 2);
 }
 
 async fn materials_are_uploaded_checked_and_shown_to_the_reviewer(h: Harness) {

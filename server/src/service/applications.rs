@@ -55,32 +55,32 @@ pub async fn submit(
             Json(view(&state, c.user_id, id).await?),
         ));
     }
-    refuse_if_pending(&mut tx, c.user_id).await?;
+    refuse_if_pending(&mut tx, &checked.document.number).await?;
     let now = state.now();
     let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
-        "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'reviewing', $4, $5, $5) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+        "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, \
+         applicant_id_number, applicant_name) \
+         VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(c.user_id)
     .bind(&key)
     .bind(&hash)
     .bind(&body)
     .bind(now)
+    .bind(&checked.document.number)
+    .bind(&checked.name)
     .fetch_optional(&mut *tx)
     .await;
     let inserted = match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            // Another open application was stored at the same moment (one open per person).
+            // Another open application was stored at the same moment (one open per applicant).
             tx.rollback().await?;
             return match find_by_key(&state, c.user_id, &key).await {
                 Ok(id) => Ok((
                     StatusCode::CREATED,
                     Json(view(&state, c.user_id, id).await?),
                 )),
-                Err(_) => Err(ApiError::conflict(
-                    "APPLICATION_EXISTS",
-                    "您已有一份申请或已领卡，无需重复申请",
-                )),
+                Err(_) => Err(application_exists()),
             };
         }
         other => other?,
@@ -111,7 +111,16 @@ pub async fn submit(
     ))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
+/// `409 APPLICATION_EXISTS`: the applicant has an open application or a card.
+pub fn application_exists() -> ApiError {
+    ApiError::conflict(
+        "APPLICATION_EXISTS",
+        "该申请人已有一份申请或已领卡，无需重复申请",
+    )
+}
+
+/// The `Idempotency-Key` header (8–100 characters).
+pub fn idempotency_key(headers: &HeaderMap) -> ApiResult<String> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -205,18 +214,15 @@ async fn replayed(
     }
 }
 
-async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, user_id: i64) -> ApiResult<()> {
+async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, applicant: &str) -> ApiResult<()> {
     let open: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM applications WHERE user_id = $1 AND status <> 'rejected' LIMIT 1",
+        "SELECT id FROM applications WHERE applicant_id_number = $1 AND status <> 'rejected' LIMIT 1",
     )
-    .bind(user_id)
+    .bind(applicant)
     .fetch_optional(&mut **tx)
     .await?;
     if open.is_some() {
-        return Err(ApiError::conflict(
-            "APPLICATION_EXISTS",
-            "您已有一份申请或已领卡，无需重复申请",
-        ));
+        return Err(application_exists());
     }
     Ok(())
 }
@@ -251,18 +257,40 @@ pub async fn add_event(
     Ok(())
 }
 
-/// The applicant's view: status and timeline (no ID number: the applicant knows it).
+/// Applications the account may read: those it submitted, and those for its own ID number
+/// (a child who registers later sees what the guardian submitted). `$1` is the account.
+const MINE: &str =
+    "(a.user_id = $1 OR a.applicant_id_number = (SELECT u.id_number FROM users u WHERE u.id = $1))";
+
+/// status, reject_reason, created_at, user_id, applicant_name, applicant_id_number, batch_id
+type ViewRow = (
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// The view of an application the account may read: status and timeline, whom it is for
+/// (masked ID number) and whether the account submitted it.
 pub async fn view(state: &AppState, user_id: i64, id: i64) -> ApiResult<Value> {
-    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT status, reject_reason, created_at FROM applications WHERE id = $1 AND user_id = $2",
-    )
-    .bind(id)
+    let row: Option<ViewRow> = sqlx::query_as(&format!(
+        "SELECT a.status, a.reject_reason, a.created_at, a.user_id, a.applicant_name, \
+             a.applicant_id_number, a.batch_id FROM applications a WHERE a.id = $2 AND {MINE}"
+    ))
     .bind(user_id)
+    .bind(id)
     .fetch_optional(&state.db.pool)
     .await?;
-    let (status, reason, created_at) = row.ok_or_else(|| ApiError::not_found("申请"))?;
+    let (status, reason, created_at, submitter, name, applicant, batch_id) =
+        row.ok_or_else(|| ApiError::not_found("申请"))?;
     Ok(json!({
         "id": id,
+        "applicant": { "name": name, "id_number": applicant.as_deref().map(mask_id) },
+        "submitted_by_me": submitter == user_id,
+        "batch_id": batch_id,
         "status": status,
         "status_label": status_label(&status),
         "reject_reason": reason,
@@ -285,13 +313,35 @@ pub async fn timeline(state: &AppState, id: i64) -> ApiResult<Vec<Value>> {
         .collect())
 }
 
-/// `GET /api/applications`: mine, newest first.
+/// `110105********002X`; anything not 18 characters long is shown as its first and last two.
+pub fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() == 18 {
+        format!(
+            "{}********{}",
+            chars[..6].iter().collect::<String>(),
+            chars[14..].iter().collect::<String>()
+        )
+    } else if chars.len() > 4 {
+        format!(
+            "{}{}{}",
+            chars[..2].iter().collect::<String>(),
+            "*".repeat(chars.len() - 4),
+            chars[chars.len() - 2..].iter().collect::<String>()
+        )
+    } else {
+        "*".repeat(chars.len())
+    }
+}
+
+/// `GET /api/applications`: those I submitted or that are for me, newest first.
 pub async fn list_mine(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Value>> {
-    let ids: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM applications WHERE user_id = $1 ORDER BY id DESC")
-            .bind(c.user_id)
-            .fetch_all(&state.db.pool)
-            .await?;
+    let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT a.id FROM applications a WHERE {MINE} ORDER BY a.id DESC"
+    ))
+    .bind(c.user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
     let mut out = Vec::with_capacity(ids.len());
     for (id,) in ids {
         out.push(view(&state, c.user_id, id).await?);
@@ -299,7 +349,7 @@ pub async fn list_mine(State(state): State<AppState>, c: Citizen) -> ApiResult<J
     Ok(Json(json!({ "applications": out })))
 }
 
-/// `GET /api/applications/{id}`: one of mine (another holder's is "not found").
+/// `GET /api/applications/{id}`: one I submitted or that is for me (any other is "not found").
 pub async fn get_mine(
     State(state): State<AppState>,
     c: Citizen,

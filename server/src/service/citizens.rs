@@ -109,9 +109,9 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
             .fetch_one(&state.db.pool)
             .await?;
     let card: Option<(String, String)> = sqlx::query_as(
-        "SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
+        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
     )
-    .bind(c.user_id)
+    .bind(&id_number)
     .fetch_optional(&state.db.pool)
     .await?;
     let masked_id = format!("{}********{}", &id_number[..6], &id_number[14..]);
@@ -133,9 +133,9 @@ pub async fn details(State(state): State<AppState>, c: Citizen) -> ApiResult<imp
             .fetch_one(&state.db.pool)
             .await?;
     let card: Option<(String, String)> = sqlx::query_as(
-        "SELECT card_number, state FROM cards WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
+        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
     )
-    .bind(c.user_id)
+    .bind(&id_number)
     .fetch_optional(&state.db.pool)
     .await?;
     let body = json!({

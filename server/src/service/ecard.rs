@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use ecard_core::format::fields::{day_of, day_start};
 use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
+use ecard_core::rules::date::Date;
 use ecard_core::rules::id_number::IdNumber;
 use ecard_core::{AgeBand, CardState, CredentialBody, RevocationReason};
 use serde::Deserialize;
@@ -50,14 +51,18 @@ pub async fn issue(
     let key_hex = hex::encode(key);
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
+    // The holder's card (the account whose ID number is the card's holder, whoever applied)
+    // and the checked application it was made from: the holder's name and birth date.
     let card: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT c.id, c.state, u.name, u.id_number FROM cards c JOIN users u ON u.id = c.user_id \
-         WHERE c.user_id = $1 ORDER BY c.id DESC LIMIT 1",
+        "SELECT c.id, c.state, c.holder_id_number, a.data FROM cards c \
+         JOIN applications a ON a.id = c.application_id \
+         WHERE c.holder_id_number = (SELECT u.id_number FROM users u WHERE u.id = $1) \
+         ORDER BY c.id DESC LIMIT 1",
     )
     .bind(c.user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let (card_id, card_state, name, id_number) = card
+    let (card_id, card_state, id_number, data) = card
         .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
     let card_state = cards::parse_state(&card_state)?;
     // Lock the card row (PostgreSQL) and re-check its state under the lock, so that a card
@@ -95,8 +100,18 @@ pub async fn issue(
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    let age = IdNumber::parse(&id_number, cst_date(now))
-        .map(|id| id.age_on(cst_date(now)))
+    let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+    let name = data["name"].as_str().unwrap_or_default().to_string();
+    let cst_today = Date::from_unix_cst(now);
+    let age = data["birth_date"]
+        .as_str()
+        .and_then(Date::parse_iso)
+        .map(|birth| cst_today.years_since(birth))
+        .or_else(|| {
+            IdNumber::parse(&id_number, cst_date(now))
+                .ok()
+                .map(|id| id.age_on(cst_date(now)))
+        })
         .unwrap_or(30);
     let body = CredentialBody {
         issuer_key_id: issuer.issuer_key_id(),

@@ -4,6 +4,7 @@
 
 mod applications;
 mod auth;
+mod batches;
 mod cards;
 mod citizens;
 pub mod db;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/applications/{id}", get(applications::get_mine))
         .route("/uploads", post(uploads::upload))
+        .route("/batches", post(batches::submit))
         .route("/ecard/credential", post(ecard::issue))
         .route("/review/login", post(review::login))
         .route("/review/logout", post(review::logout))
@@ -58,6 +60,9 @@ pub fn app(state: AppState) -> Router {
             post(review::card_issued),
         )
         .route("/review/cards/{number}/actions", post(review::card_action))
+        .route("/review/batches", get(batches::list))
+        .route("/review/batches/{id}", get(batches::detail))
+        .route("/review/batches/{id}/approve", post(batches::approve))
         .route("/review/audit", get(review::audit_log))
         .route("/review/uploads/{id}", get(uploads::review_download))
         .route("/gates/root", get(gates::root))

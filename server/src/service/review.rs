@@ -68,19 +68,17 @@ pub async fn logout(
 
 /// `GET /api/review/queue`: applications waiting for a decision, oldest first.
 pub async fn queue(State(state): State<AppState>, _r: Reviewer) -> ApiResult<Json<Value>> {
-    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-        "SELECT a.id, u.name, a.data, a.created_at FROM applications a JOIN users u ON u.id = a.user_id \
-         WHERE a.status = 'reviewing' ORDER BY a.id",
+    let rows: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, COALESCE(a.applicant_name, u.name), a.created_at, a.batch_id FROM applications a \
+         JOIN users u ON u.id = a.user_id WHERE a.status = 'reviewing' ORDER BY a.id",
     )
     .fetch_all(&state.db.pool)
     .await?;
-    // The applicant's name (a guardian may have submitted for a minor).
+    // The applicant's name (a guardian or an organisation may have submitted it).
     let items: Vec<Value> = rows
         .into_iter()
-        .map(|(id, account_name, data, at)| {
-            let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
-            let name = data["name"].as_str().unwrap_or(&account_name).to_string();
-            json!({ "id": id, "name": name, "submitted_at": at })
+        .map(|(id, name, at, batch_id)| {
+            json!({ "id": id, "name": name, "submitted_at": at, "batch_id": batch_id })
         })
         .collect();
     Ok(Json(json!({ "queue": items })))
@@ -164,7 +162,7 @@ async fn set_status(
 }
 
 /// Records who did what, when, in the same transaction as the action.
-async fn audit(
+pub async fn audit(
     tx: &mut Tx<'_>,
     r: &Reviewer,
     action: &str,
@@ -192,33 +190,48 @@ pub async fn approve(
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    let user_id = lock_status(&mut tx, id, "reviewing", "通过").await?;
-    set_status(&mut tx, id, "reviewing", "approved", None, now).await?;
-    set_status(&mut tx, id, "approved", "making", None, now).await?;
-    let number = cards::new_card_number(&mut tx).await?;
+    lock_status(&mut tx, id, "reviewing", "通过").await?;
+    let number = approve_one(&mut tx, &r, id, None, now).await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({ "id": id, "status": "making", "card_number": number }),
+    ))
+}
+
+/// Approves application `id` (known to be 联审中) inside `tx`: 通过, 制卡中, a new card for
+/// the applicant (`holder_id_number`), and its audit entry. Returns the card number.
+pub async fn approve_one(
+    tx: &mut Tx<'_>,
+    r: &Reviewer,
+    id: i64,
+    batch_id: Option<i64>,
+    now: i64,
+) -> ApiResult<String> {
+    set_status(tx, id, "reviewing", "approved", None, now).await?;
+    set_status(tx, id, "approved", "making", None, now).await?;
+    let (user_id, holder): (i64, Option<String>) =
+        sqlx::query_as("SELECT user_id, applicant_id_number FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let number = cards::new_card_number(tx).await?;
     sqlx::query(
-        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'normal', $4, $4)",
+        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, holder_id_number) \
+         VALUES ($1, $2, $3, 'normal', $4, $4, $5)",
     )
     .bind(user_id)
     .bind(id)
     .bind(&number)
     .bind(now)
-    .execute(&mut *tx)
+    .bind(holder)
+    .execute(&mut **tx)
     .await?;
-    audit(
-        &mut tx,
-        &r,
-        "approve",
-        &format!("application:{id}"),
-        json!({ "card_number": number }),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(
-        json!({ "id": id, "status": "making", "card_number": number }),
-    ))
+    let mut detail = json!({ "card_number": number });
+    if let Some(b) = batch_id {
+        detail["batch_id"] = json!(b);
+    }
+    audit(tx, r, "approve", &format!("application:{id}"), detail, now).await?;
+    Ok(number)
 }
 
 #[derive(Deserialize)]
@@ -328,7 +341,7 @@ pub async fn card_action(
         cards::revoke_credentials(&mut tx, card_id, RevocationReason::from(to), now, None).await?
     };
     let new_number = if a.action == CardAction::Reissue {
-        Some(reissue(&mut tx, user_id, application_id, now).await?)
+        Some(reissue(&mut tx, card_id, user_id, application_id, now).await?)
     } else {
         None
     };
@@ -349,19 +362,22 @@ pub async fn card_action(
 
 async fn reissue(
     tx: &mut Tx<'_>,
+    old_card_id: i64,
     user_id: i64,
     application_id: i64,
     now: i64,
 ) -> ApiResult<String> {
     let number = cards::new_card_number(tx).await?;
+    // The new card has the same holder as the one it replaces.
     sqlx::query(
-        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'normal', $4, $4)",
+        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, holder_id_number) \
+         SELECT $1, $2, $3, 'normal', $4, $4, holder_id_number FROM cards WHERE id = $5",
     )
     .bind(user_id)
     .bind(application_id)
     .bind(&number)
     .bind(now)
+    .bind(old_card_id)
     .execute(&mut **tx)
     .await?;
     Ok(number)
