@@ -288,7 +288,7 @@ pub async fn view(state: &AppState, user_id: i64, id: i64) -> ApiResult<Value> {
         row.ok_or_else(|| ApiError::not_found("申请"))?;
     Ok(json!({
         "id": id,
-        "applicant": { "name": name, "id_number": applicant.as_deref().map(mask_id) },
+        "applicant": { "name": name, "id_number": applicant.as_deref().map(super::validate::mask_id) },
         "submitted_by_me": submitter == user_id,
         "batch_id": batch_id,
         "status": status,
@@ -311,27 +311,6 @@ pub async fn timeline(state: &AppState, id: i64) -> ApiResult<Vec<Value>> {
         .into_iter()
         .map(|(s, note, at)| json!({ "status": s, "label": status_label(&s), "note": note, "at": at }))
         .collect())
-}
-
-/// `110105********002X`; anything not 18 characters long is shown as its first and last two.
-pub fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() == 18 {
-        format!(
-            "{}********{}",
-            chars[..6].iter().collect::<String>(),
-            chars[14..].iter().collect::<String>()
-        )
-    } else if chars.len() > 4 {
-        format!(
-            "{}{}{}",
-            chars[..2].iter().collect::<String>(),
-            "*".repeat(chars.len() - 4),
-            chars[chars.len() - 2..].iter().collect::<String>()
-        )
-    } else {
-        "*".repeat(chars.len())
-    }
 }
 
 /// `GET /api/applications`: those I submitted or that are for me, newest first.

@@ -50,12 +50,39 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 
 /// Spends the time a password check takes, for a login name that does not exist, so that the
 /// response time does not tell which names exist.
-pub async fn spend_password_time(password: String) {
+async fn spend_password_time(password: String) {
     let _ = tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(b"ecard-no-such-user").expect("fixed salt is valid");
         let _ = Argon2::default().hash_password(password.as_bytes(), &salt);
     })
     .await;
+}
+
+/// Checks a login whose account row `(id, display name, password hash)` the caller looked up,
+/// and starts a session for `role`. An unknown name costs the same time as a wrong password,
+/// and both get the same answer, `wrong` being what the person reads.
+pub async fn login(
+    state: &AppState,
+    role: &str,
+    row: Option<(i64, String, String)>,
+    password: String,
+    wrong: &'static str,
+) -> ApiResult<(Cookie<'static>, String)> {
+    let bad = || {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "BAD_CREDENTIALS",
+            wrong,
+        )
+    };
+    let Some((id, name, hash)) = row else {
+        spend_password_time(password).await;
+        return Err(bad());
+    };
+    if !verify_password(password, hash).await {
+        return Err(bad());
+    }
+    Ok((start_session(state, role, id).await?, name))
 }
 
 fn token_hash(token: &str) -> String {

@@ -74,21 +74,8 @@ pub async fn login(
             .bind(l.phone.trim())
             .fetch_optional(&state.db.pool)
             .await?;
-    let bad = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "BAD_CREDENTIALS",
-            "手机号或密码不正确",
-        )
-    };
-    let Some((user_id, name, hash)) = row else {
-        auth::spend_password_time(l.password).await;
-        return Err(bad());
-    };
-    if !auth::verify_password(l.password, hash).await {
-        return Err(bad());
-    }
-    let cookie = auth::start_session(&state, "citizen", user_id).await?;
+    let (cookie, name) =
+        auth::login(&state, "citizen", row, l.password, "手机号或密码不正确").await?;
     Ok((jar.add(cookie), Json(json!({ "name": name }))))
 }
 
@@ -108,13 +95,8 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
             .bind(c.user_id)
             .fetch_one(&state.db.pool)
             .await?;
-    let card: Option<(String, String)> = sqlx::query_as(
-        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&id_number)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let masked_id = format!("{}********{}", &id_number[..6], &id_number[14..]);
+    let card = latest_card(&state, &id_number).await?;
+    let masked_id = validate::mask_id(&id_number);
     Ok(Json(json!({
         "name": name,
         "masked_name": ecard_core::issuer::mask_name(&name),
@@ -122,6 +104,16 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
         "phone": validate::mask_phone(&phone),
         "card": card.map(|(number, state)| json!({ "card_number": number, "state": state })),
     })))
+}
+
+/// The newest card held by the person with this ID number: (card number, state).
+async fn latest_card(state: &AppState, id_number: &str) -> ApiResult<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id_number)
+    .fetch_optional(&state.db.pool)
+    .await?)
 }
 
 /// `GET /api/me/details`: the holder's own full details, for their own screen only ("显示卡号").
@@ -132,12 +124,7 @@ pub async fn details(State(state): State<AppState>, c: Citizen) -> ApiResult<imp
             .bind(c.user_id)
             .fetch_one(&state.db.pool)
             .await?;
-    let card: Option<(String, String)> = sqlx::query_as(
-        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(&id_number)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let card = latest_card(&state, &id_number).await?;
     let body = json!({
         "name": name,
         "id_number": id_number,

@@ -36,21 +36,8 @@ pub async fn login(
             .bind(l.username.trim())
             .fetch_optional(&state.db.pool)
             .await?;
-    let bad = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "BAD_CREDENTIALS",
-            "用户名或密码不正确",
-        )
-    };
-    let Some((id, display_name, hash)) = row else {
-        auth::spend_password_time(l.password).await;
-        return Err(bad());
-    };
-    if !auth::verify_password(l.password, hash).await {
-        return Err(bad());
-    }
-    let cookie = auth::start_session(&state, "reviewer", id).await?;
+    let (cookie, display_name) =
+        auth::login(&state, "reviewer", row, l.password, "用户名或密码不正确").await?;
     Ok((
         jar.add(cookie),
         Json(json!({ "display_name": display_name })),

@@ -65,6 +65,28 @@ pub fn password(field: &'static str, input: &str) -> ApiResult<String> {
     Ok(input.to_string())
 }
 
+/// An ID number as anyone but the holder sees it: `110105********002X`; anything not 18
+/// characters long is shown as its first and last two.
+pub fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() == 18 {
+        format!(
+            "{}********{}",
+            chars[..6].iter().collect::<String>(),
+            chars[14..].iter().collect::<String>()
+        )
+    } else if chars.len() > 4 {
+        format!(
+            "{}{}{}",
+            chars[..2].iter().collect::<String>(),
+            "*".repeat(chars.len() - 4),
+            chars[chars.len() - 2..].iter().collect::<String>()
+        )
+    } else {
+        "*".repeat(chars.len())
+    }
+}
+
 /// Masks a phone number for display: `138****5678`.
 pub fn mask_phone(p: &str) -> String {
     if p.len() == 11 {
