@@ -1,10 +1,10 @@
 // Service worker: keeps the pages and the wasm package on the phone or gate, so the e-card opens
 // and rotates, and the gate verifies, with no network. Pages are served from the cache and
 // refreshed in the background; the API is never cached.
-const CACHE = 'ecard-v1';
+const CACHE = 'ecard-v2';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html',
-  '/style.css', '/js/common.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
+  '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
   '/js/review.js', '/pkg/ecard.js', '/pkg/ecard_bg.wasm',
 ];
 

@@ -9,9 +9,16 @@ const SCENE_KEY = 'scene';
 setupLargeText($('large'));
 registerServiceWorker();
 
-function message(text, kind = 'error') {
-  $('msg').className = text ? `msg ${kind}` : '';
-  $('msg').innerHTML = text;
+function message(text, link) {
+  const box = $('msg');
+  box.className = text ? 'msg error' : '';
+  box.textContent = text;
+  if (link) {
+    const a = document.createElement('a');
+    a.href = link.href;
+    a.textContent = link.text;
+    box.append(a);
+  }
 }
 
 async function deviceWallet() {
@@ -85,7 +92,7 @@ async function main() {
   try {
     cred = await credential(wallet, Math.floor(now() / 1000));
   } catch (e) {
-    if (e.status === 401) message('请先<a href="/login.html?next=/ecard.html">登录</a>');
+    if (e.status === 401) message('请先', { href: '/login.html?next=/ecard.html', text: '登录' });
     else message(e.message);
     return;
   }

@@ -63,6 +63,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 "JSON_REQUIRED",
                 "请求内容须为 JSON（Content-Type: application/json）",
             )),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BODY_TOO_LARGE",
+                "请求内容过大",
+            )),
             Err(e) => Err(bad_json(e.body_text())),
         }
     }

@@ -12,6 +12,7 @@ mod ecard;
 mod error;
 mod extract;
 mod gates;
+mod headers;
 pub mod keystore;
 mod review;
 pub mod state;
@@ -22,6 +23,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
@@ -30,6 +33,10 @@ pub use auth::hash_password;
 use db::Db;
 use keystore::KeyStore;
 use state::{AppState, Config};
+
+/// Largest JSON body (a gate's upload of 1,000 scan logs fits); uploads and batches read
+/// their bodies with their own limits.
+const JSON_BODY_LIMIT: usize = 256 * 1024;
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -70,8 +77,12 @@ pub fn app(state: AppState) -> Router {
         .route("/gates/scans", post(gates::upload_scans))
         .fallback(|| async { error::ApiError::not_found("接口") });
     Router::new()
-        .nest("/api", api)
+        .nest("/api", api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))
         .fallback_service(www)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::secure,
+        ))
         .with_state(state)
 }
 
