@@ -54,6 +54,10 @@ test('apply, approve, show the code, verify it offline, refuse replays and lost 
     await reviewerDo(async (r) => {
       await r.click('#queue tr');
       await r.waitForSelector('#detail-box:not(.hidden)');
+      // The reviewer sees the applicant's details, documents and photo before deciding.
+      assert.match(await r.textContent('#detail'), /姓名：张三/);
+      await r.waitForFunction(() => document.querySelector('#detail img.photo')?.naturalWidth === 358);
+      await shot(r, '1-review-detail');
       await r.click('#approve');
       await r.waitForSelector('#detail-msg.ok');
       assert.match(await r.textContent('#detail-msg'), /已通过，卡号 HA\d{7}/);

@@ -42,15 +42,39 @@ async function showDetail(id) {
   $('detail-id').textContent = `#${id} · ${d.status_label}`;
   const box = $('detail');
   box.innerHTML = '';
-  const fields = { name: '姓名', id_number: '身份证号码', phone: '手机号码', service_bank: '服务银行' };
-  for (const [k, label] of Object.entries(fields)) {
+  const a = d.application;
+  const bank = a.service_bank && a.service_bank.choice === 'bank' ? (a.service_bank.name || a.service_bank.code) : '由人社部门指定';
+  const rows = [
+    ['姓名', a.name],
+    ['证件', `${a.document.kind} ${a.document.number}`],
+    ['出生日期', `${a.birth_date}（${a.age} 岁${a.minor ? '，未成年人' : ''}）`],
+    ['手机号码', a.phone],
+    ['服务银行', bank],
+    ['渠道', a.channel],
+  ];
+  if (a.guardian) rows.push(['监护人', `${a.guardian.name} ${a.guardian.id_number}（${a.guardian.relation}）`]);
+  if (a.agent) rows.push(['代办单位', `${a.agent.name} ${a.agent.uscc}`]);
+  if (d.card) rows.push(['卡号', `${d.card.card_number}（${d.card.state}）`]);
+  for (const [label, value] of rows) {
     const p = document.createElement('p');
-    p.textContent = `${label}：${d.application[k] ?? '由人社部门指定'}`;
+    p.textContent = `${label}：${value ?? '—'}`;
     box.appendChild(p);
   }
-  if (d.card) {
+  for (const m of d.materials || []) {
     const p = document.createElement('p');
-    p.textContent = `卡号：${d.card.card_number}（${d.card.state}）`;
+    const link = document.createElement('a');
+    link.href = `/api/review/uploads/${encodeURIComponent(m.id)}`;
+    link.target = '_blank';
+    link.rel = 'noopener';
+    link.textContent = `${m.label}（${Math.round(m.bytes / 1024)} KB）`;
+    p.append('材料：', link);
+    if (m.kind === 'photo') {
+      const img = document.createElement('img');
+      img.src = link.href;
+      img.alt = '申请人照片';
+      img.className = 'photo';
+      p.append(img);
+    }
     box.appendChild(p);
   }
   const tl = $('timeline');
