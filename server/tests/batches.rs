@@ -40,6 +40,7 @@ on_both_backends!(
     retry_of_the_same_upload_creates_nothing,
     reviewer_lists_and_approves_a_batch,
     malformed_uploads_are_refused_as_a_whole,
+    photos_zip_attaches_good_photos_and_reports_the_rest,
 );
 
 const EMPLOYER: &str = "华为技术有限公司";
@@ -624,4 +625,119 @@ async fn migration_backfills_applicants_and_holders_sqlite() {
 #[tokio::test]
 async fn migration_backfills_applicants_and_holders_postgres() {
     migration_backfills_applicants_and_holders(Backend::Postgres).await;
+}
+
+/// A ZIP archive of `(name, bytes)` entries, deflated.
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).expect("entry");
+        w.write_all(bytes).expect("write");
+    }
+    w.finish().expect("zip").into_inner()
+}
+
+async fn send_zip(
+    h: &Harness,
+    jar: &mut Jar,
+    url: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Resp {
+    h.request(
+        jar,
+        Method::POST,
+        url,
+        &[("content-type", content_type)],
+        Body::from(body),
+    )
+    .await
+}
+
+async fn photos_zip_attaches_good_photos_and_reports_the_rest(h: Harness) {
+    let mut hr = h.citizen(&Person::li()).await;
+    let csv = employer_csv(&Person::zhang().id_number);
+    let answer = upload(&h, &mut hr, "employer", "batch-key-0006", csv.as_bytes()).await;
+    let batch = answer.expect(StatusCode::CREATED)["batch_id"]
+        .as_i64()
+        .expect("batch");
+    let minor = Person::minor();
+    let good_name = format!("{}.jpg", worker(1));
+    let wrong_name = format!("{}.jpg", minor.id_number);
+    let unknown_name = format!("{}.jpg", worker(9));
+    let archive = zip_of(&[
+        (&good_name, common::GOOD_PHOTO),
+        (&wrong_name, common::WRONG_SIZE_PHOTO),
+        (&unknown_name, common::GOOD_PHOTO),
+        ("../evil.jpg", common::GOOD_PHOTO),
+    ]);
+    let url = format!("/api/batches/{batch}/photos");
+    // Only the account that submitted the batch, and only a ZIP.
+    let mut other = h.citizen(&Person::zhang()).await;
+    send_zip(&h, &mut other, &url, "application/zip", archive.clone())
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    send_zip(&h, &mut hr, &url, "text/csv", archive.clone())
+        .await
+        .expect(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    send_zip(&h, &mut hr, &url, "application/zip", b"not a zip".to_vec())
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = send_zip(&h, &mut hr, &url, "application/zip", archive).await;
+    let body = r.expect(StatusCode::OK).clone();
+    assert_eq!(body["attached"], 1, "{body}");
+    let rejected: Vec<(String, String)> = body["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|r| {
+            let code = r["code"]
+                .as_str()
+                .or_else(|| r["problems"][0]["code"].as_str())
+                .unwrap_or("")
+                .to_string();
+            (r["entry"].as_str().expect("entry").to_string(), code)
+        })
+        .collect();
+    assert_eq!(rejected.len(), 3, "{body}");
+    assert_eq!(rejected[1], (unknown_name, "PHOTO_NUMBER_UNKNOWN".into()));
+    assert_eq!(
+        rejected[2],
+        ("../evil.jpg".into(), "PHOTO_ENTRY_NAME".into())
+    );
+    assert_eq!(rejected[0].0, wrong_name);
+    assert_eq!(
+        body["rejected"][0]["problems"][0]["field"], "photo",
+        "{body}"
+    );
+
+    // The reviewer sees the photo as the material of 赵一's application only.
+    let mut reviewer = h.reviewer("shenhe01").await;
+    let detail = h
+        .get(&mut reviewer, &format!("/api/review/batches/{batch}"))
+        .await;
+    let apps = detail.expect(StatusCode::OK)["applications"].clone();
+    let with_photo: Vec<&Value> = apps
+        .as_array()
+        .expect("applications")
+        .iter()
+        .filter(|a| a["materials"].as_array().is_some_and(|m| !m.is_empty()))
+        .collect();
+    assert_eq!(with_photo.len(), 1, "{apps}");
+    assert_eq!(with_photo[0]["id_number"], worker(1));
+    let m = &with_photo[0]["materials"][0];
+    assert_eq!(m["kind"], "photo");
+    assert_eq!(m["content_type"], "image/jpeg");
+    assert_eq!(m["bytes"], common::GOOD_PHOTO.len());
+    let file = h
+        .get(
+            &mut reviewer,
+            &format!("/api/review/uploads/{}", m["id"].as_str().expect("id")),
+        )
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
 }

@@ -6,7 +6,13 @@ const ACTION_ZH = {
   approve: '通过', reject: '驳回', card_issued: '已发卡', temp_lost: '临时挂失', lost: '正式挂失',
   unlost: '解挂', reissue: '补领', cancel: '注销',
 };
+const CHANNEL_ZH = { employer: '单位', school: '学校' };
+// The labels of the server's application statuses (applications::STATUSES).
+const STATUS_ZH = {
+  submitted: '提交', reviewing: '联审中', approved: '通过', rejected: '驳回', making: '制卡中', issued: '已发卡',
+};
 let current = null;
+let currentBatch = null;
 
 function cell(row, text) {
   const td = document.createElement('td');
@@ -87,6 +93,60 @@ async function showDetail(id) {
   $('approve').disabled = $('reject').disabled = d.status !== 'reviewing';
 }
 
+function statusText(statuses) {
+  const parts = Object.entries(statuses || {}).map(([s, n]) => `${STATUS_ZH[s] || s} ${n}`);
+  return parts.length ? parts.join('，') : '—';
+}
+
+async function showBatches() {
+  const { batches } = await api('/review/batches');
+  $('batch-count').textContent = batches.length;
+  const body = $('batches');
+  body.innerHTML = '';
+  for (const b of batches) {
+    const tr = document.createElement('tr');
+    tr.dataset.batch = b.id;
+    cell(tr, `#${b.id}`);
+    cell(tr, `${b.agent.name}（${b.agent.uscc}）`);
+    cell(tr, CHANNEL_ZH[b.channel] || b.channel);
+    cell(tr, b.rows);
+    cell(tr, b.accepted);
+    cell(tr, statusText(b.statuses));
+    tr.className = 'clickable';
+    tr.onclick = () => showBatch(b.id).catch((e) => showError(e, $('batch-msg')));
+    body.appendChild(tr);
+  }
+}
+
+async function showBatch(id) {
+  const b = await api(`/review/batches/${id}`);
+  currentBatch = id;
+  $('batch-box').classList.remove('hidden');
+  $('batch-id').textContent = `#${id}`;
+  $('batch-summary').textContent =
+    `${b.agent.name}（${CHANNEL_ZH[b.channel] || b.channel}）· 提交于 ${formatTime(b.submitted_at)} · 共 ${b.rows} 行，受理 ${b.accepted} 份`;
+  const body = $('batch-apps');
+  body.innerHTML = '';
+  let open = 0;
+  for (const a of b.applications) {
+    const tr = document.createElement('tr');
+    tr.dataset.app = a.id;
+    cell(tr, `#${a.id}`);
+    cell(tr, a.name ?? '—');
+    cell(tr, a.id_number ?? '—');
+    cell(tr, (a.materials || []).some((m) => m.kind === 'photo') ? '有' : '无');
+    const status = document.createElement('td');
+    status.className = 'status';
+    status.textContent = a.status_label;
+    tr.appendChild(status);
+    tr.className = 'clickable';
+    tr.onclick = () => showDetail(a.id).catch((e) => showError(e, $('detail-msg')));
+    body.appendChild(tr);
+    if (a.status === 'reviewing') open += 1;
+  }
+  $('batch-approve').disabled = open === 0;
+}
+
 async function showAudit() {
   const { entries } = await api('/review/audit?limit=50');
   const body = $('audit');
@@ -102,11 +162,11 @@ async function showAudit() {
 }
 
 async function refresh() {
-  await Promise.all([showQueue(), showAudit()]);
+  await Promise.all([showQueue(), showBatches(), showAudit()]);
 }
 
 async function enter() {
-  for (const id of ['queue-box', 'audit-box', 'logout']) $(id).classList.remove('hidden');
+  for (const id of ['queue-box', 'batches-box', 'audit-box', 'logout']) $(id).classList.remove('hidden');
   $('login-box').classList.add('hidden');
   await refresh();
 }
@@ -143,6 +203,17 @@ $('reject').onclick = async () => {
     await Promise.all([showDetail(current), refresh()]);
   } catch (e) {
     showError(e, $('detail-msg'));
+  }
+};
+
+$('batch-approve').onclick = async () => {
+  const id = currentBatch;
+  try {
+    const r = await api(`/review/batches/${id}/approve`, { method: 'POST' });
+    say($('batch-msg'), `批次 #${id} 已全部通过：${r.approved} 份申请转入制卡`, 'ok');
+    await Promise.all([showBatch(id), refresh()]);
+  } catch (e) {
+    showError(e, $('batch-msg'));
   }
 };
 

@@ -583,6 +583,9 @@ pub async fn list(State(state): State<AppState>, _r: Reviewer) -> ApiResult<Json
     Ok(Json(json!({ "batches": batches })))
 }
 
+/// An application of a batch: id, applicant's name and number, status, stored data.
+type BatchApplicationRow = (i64, Option<String>, Option<String>, String, String);
+
 /// `GET /api/review/batches/{id}`: the batch and its applications with their status.
 pub async fn detail(
     State(state): State<AppState>,
@@ -598,20 +601,21 @@ pub async fn detail(
     .await?;
     let (channel, name, uscc, rows, accepted, at, submitted_by) =
         row.ok_or_else(|| ApiError::not_found("批次"))?;
-    let apps: Vec<(i64, Option<String>, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, applicant_name, applicant_id_number, status FROM applications \
+    let apps: Vec<BatchApplicationRow> = sqlx::query_as(
+        "SELECT id, applicant_name, applicant_id_number, status, data FROM applications \
          WHERE batch_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(&state.db.pool)
     .await?;
-    let applications: Vec<Value> = apps
-        .into_iter()
-        .map(|(app_id, name, id_number, status)| {
-            json!({ "id": app_id, "name": name, "id_number": id_number, "status": status,
-                    "status_label": status_label(&status) })
-        })
-        .collect();
+    let mut applications: Vec<Value> = Vec::with_capacity(apps.len());
+    for (app_id, name, id_number, status, data) in apps {
+        let data: Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+        let materials = super::uploads::describe(&state, &data).await?;
+        applications.push(json!({ "id": app_id, "name": name, "id_number": id_number,
+                                  "status": status, "status_label": status_label(&status),
+                                  "materials": materials }));
+    }
     Ok(Json(json!({
         "id": id, "channel": channel, "agent": { "name": name, "uscc": uscc },
         "submitted_by": submitted_by, "submitted_at": at, "rows": rows, "accepted": accepted,
@@ -660,4 +664,225 @@ pub async fn approve(
     Ok(Json(
         json!({ "id": id, "approved": approved.len(), "applications": approved }),
     ))
+}
+
+/// The largest photos archive accepted.
+pub const MAX_PHOTOS_ZIP_BYTES: usize = 50 * 1024 * 1024;
+/// The most entries in one photos archive.
+pub const MAX_PHOTO_ENTRIES: usize = 5_000;
+
+/// One archive entry's outcome: the photo of a document number, or why it is refused.
+type EntryOutcome = (String, Result<(String, Vec<u8>), Value>);
+
+fn entry_problem(
+    code: &'static str,
+    message: impl Into<String>,
+) -> Result<(String, Vec<u8>), Value> {
+    Err(json!({ "code": code, "message": message.into() }))
+}
+
+/// The document number an entry's name stands for: `<document_number>.jpg` at the top of the
+/// archive, nothing else (no folders, no `..`, no other characters).
+fn entry_number(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.strip_suffix(".jpg")?;
+    let stem = &name[..stem.len()];
+    (!stem.is_empty() && stem.len() <= 32 && stem.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| stem.to_ascii_uppercase())
+}
+
+/// Reads and checks every entry (blocking work: decompression and the photo rules). Entries
+/// whose declared size is over the photo limit are refused before they are read.
+fn read_photos(
+    bytes: &[u8],
+    numbers: &std::collections::HashSet<String>,
+    rules: &ecard_core::rules::photo::PhotoRules,
+) -> ApiResult<Vec<EntryOutcome>> {
+    use std::io::Read;
+    let invalid = || {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "BATCH_PHOTOS_INVALID",
+            "文件不是有效的 ZIP 压缩包",
+        )
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| invalid())?;
+    if archive.len() > MAX_PHOTO_ENTRIES {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "BATCH_PHOTOS_TOO_MANY",
+            format!("一个压缩包最多 {MAX_PHOTO_ENTRIES} 张照片"),
+        ));
+    }
+    // A number named twice is refused in every entry: neither photo is to be trusted.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for name in archive.file_names() {
+        if let Some(n) = entry_number(name) {
+            *seen.entry(n).or_default() += 1;
+        }
+    }
+    let mut out = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(|_| invalid())?;
+        let name = file.name().to_string();
+        let outcome = match entry_number(&name) {
+            None => entry_problem(
+                "PHOTO_ENTRY_NAME",
+                "文件名应为“证件号码.jpg”，且不能放在文件夹里",
+            ),
+            Some(n) if seen.get(&n).copied().unwrap_or(0) > 1 => {
+                entry_problem("PHOTO_ENTRY_DUPLICATE", "同一证件号码有多张照片")
+            }
+            Some(n) if !numbers.contains(&n) => {
+                entry_problem("PHOTO_NUMBER_UNKNOWN", "本批次中没有这个证件号码的申请")
+            }
+            Some(_) if file.size() > rules.max_bytes as u64 => entry_problem(
+                "PHOTO_TOO_LARGE",
+                format!("照片过大，最大 {} KB", rules.max_bytes / 1024),
+            ),
+            Some(n) => {
+                let mut photo = Vec::new();
+                let read = (&mut file)
+                    .take(rules.max_bytes as u64 + 1)
+                    .read_to_end(&mut photo);
+                if read.is_err() {
+                    entry_problem("PHOTO_ENTRY_UNREADABLE", "这个文件无法解压")
+                } else {
+                    let report = ecard_core::rules::photo::check(&photo, rules);
+                    if !report.problems.is_empty() {
+                        let problems: Vec<Problem> = report
+                            .problems
+                            .into_iter()
+                            .map(|p| Problem {
+                                field: "photo".into(),
+                                ..p
+                            })
+                            .collect();
+                        Err(json!({ "problems": problems }))
+                    } else if !photo.starts_with(&[0xFF, 0xD8, 0xFF]) {
+                        entry_problem("PHOTO_NOT_JPEG", "照片不是 JPEG 格式")
+                    } else {
+                        Ok((n, photo))
+                    }
+                }
+            }
+        };
+        out.push((name, outcome));
+    }
+    Ok(out)
+}
+
+/// `POST /api/batches/{id}/photos` with a ZIP archive (`Content-Type: application/zip`) of
+/// `<document_number>.jpg` entries, by the account that submitted the batch. Every good photo
+/// becomes an upload of kind `photo` and the photo material of the matching application still
+/// in review; the others are reported by entry name.
+pub async fn photos(
+    State(state): State<AppState>,
+    c: Citizen,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    let owner: Option<(i64,)> = sqlx::query_as("SELECT submitted_by FROM batches WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    match owner {
+        Some((o,)) if o == c.user_id => {}
+        _ => return Err(ApiError::not_found("批次")),
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/zip") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BATCH_PHOTOS_TYPE_UNSUPPORTED",
+            "请上传 ZIP 压缩包（Content-Type: application/zip）",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_PHOTOS_ZIP_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BATCH_PHOTOS_TOO_LARGE",
+                format!("压缩包过大，最大 {} MB", MAX_PHOTOS_ZIP_BYTES / 1024 / 1024),
+            )
+        })?;
+    let apps: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, applicant_id_number FROM applications WHERE batch_id = $1")
+            .bind(id)
+            .fetch_all(&state.db.pool)
+            .await?;
+    let by_number: BTreeMap<String, i64> = apps
+        .into_iter()
+        .filter_map(|(app, n)| n.map(|n| (n.to_ascii_uppercase(), app)))
+        .collect();
+    let numbers: std::collections::HashSet<String> = by_number.keys().cloned().collect();
+    let rules = state.config.rules.photo;
+    let entries = tokio::task::spawn_blocking(move || read_photos(&bytes, &numbers, &rules))
+        .await
+        .map_err(ApiError::internal)??;
+
+    let now = state.now();
+    let mut rejected = Vec::new();
+    let mut attached = 0usize;
+    let mut tx = state.db.begin_write().await?;
+    for (entry, outcome) in entries {
+        let (number, photo) = match outcome {
+            Ok(good) => good,
+            Err(mut why) => {
+                why["entry"] = json!(entry);
+                rejected.push(why);
+                continue;
+            }
+        };
+        let app_id = by_number[&number];
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT status, data FROM applications WHERE id = $1")
+                .bind(app_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((status, data)) = row else { continue };
+        if status != "reviewing" {
+            rejected.push(json!({ "entry": entry, "code": "APPLICATION_DECIDED",
+                                  "message": "这份申请已审核完毕，不能再换照片" }));
+            continue;
+        }
+        let mut data: Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+        let upload_id = super::uploads::new_id()?;
+        sqlx::query(
+            "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at) \
+             VALUES ($1, $2, 'photo', 'image/jpeg', $3, $4, $5)",
+        )
+        .bind(&upload_id)
+        .bind(c.user_id)
+        .bind(&photo)
+        .bind(photo.len() as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if !data.get("uploads").is_some_and(Value::is_object) {
+            data["uploads"] = json!({});
+        }
+        data["uploads"]["photo"] = json!(upload_id);
+        sqlx::query("UPDATE applications SET data = $1, updated_at = $2 WHERE id = $3")
+            .bind(data.to_string())
+            .bind(now)
+            .bind(app_id)
+            .execute(&mut *tx)
+            .await?;
+        attached += 1;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        batch_id = id,
+        attached,
+        rejected = rejected.len(),
+        "batch photos"
+    );
+    Ok(Json(json!({ "attached": attached, "rejected": rejected })))
 }

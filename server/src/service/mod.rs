@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/applications/{id}", get(applications::get_mine))
         .route("/uploads", post(uploads::upload))
         .route("/batches", post(batches::submit))
+        .route("/batches/{id}/photos", post(batches::photos))
         .route("/ecard/credential", post(ecard::issue))
         .route("/review/login", post(review::login))
         .route("/review/logout", post(review::logout))

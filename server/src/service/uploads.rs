@@ -168,7 +168,7 @@ pub async fn upload(
     ))
 }
 
-fn new_id() -> ApiResult<String> {
+pub(crate) fn new_id() -> ApiResult<String> {
     let mut b = [0u8; 16];
     getrandom::getrandom(&mut b).map_err(ApiError::internal)?;
     Ok(hex::encode(b))
