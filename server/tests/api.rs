@@ -3,6 +3,7 @@
 //! `sqlite::NAME` on the embedded file and `postgres::NAME` on a fresh PostgreSQL database
 //! (skipped, saying so, when `ECARD_TEST_DATABASE_URL` is not set).
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -14,31 +15,6 @@ use common::{
     device_key, Backend, Harness, Jar, Person, GOOD_PHOTO, IDENTITY_POINT, NOW, PNG_RENAMED_PHOTO,
     SCAN_PDF, STEP, WRONG_SIZE_PHOTO,
 };
-
-/// Declares each test once per backend.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
-                    super::$name(h).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
-                        super::$name(h).await;
-                    }
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     register_answers_with_the_masked_id_only,

@@ -2,6 +2,7 @@
 //! routes. Every test runs on SQLite and on PostgreSQL (skipped, saying so, when
 //! `ECARD_TEST_DATABASE_URL` is not set).
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -9,30 +10,6 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use common::{id_number, Backend, Harness, Jar, Person, Resp};
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
-                    super::$name(h).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
-                        super::$name(h).await;
-                    }
-                }
-            )*
-        }
-    };
-}
 
 on_both_backends!(
     utf8_roster_reports_every_bad_row_with_its_line,

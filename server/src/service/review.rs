@@ -201,18 +201,7 @@ pub async fn approve_one(
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    let number = cards::new_card_number(tx).await?;
-    sqlx::query(
-        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, holder_id_number) \
-         VALUES ($1, $2, $3, 'normal', $4, $4, $5)",
-    )
-    .bind(user_id)
-    .bind(id)
-    .bind(&number)
-    .bind(now)
-    .bind(holder)
-    .execute(&mut **tx)
-    .await?;
+    let number = cards::create(tx, user_id, id, holder.as_deref(), now).await?;
     let mut detail = json!({ "card_number": number });
     if let Some(b) = batch_id {
         detail["batch_id"] = json!(b);
@@ -354,19 +343,13 @@ async fn reissue(
     application_id: i64,
     now: i64,
 ) -> ApiResult<String> {
-    let number = cards::new_card_number(tx).await?;
     // The new card has the same holder as the one it replaces.
-    sqlx::query(
-        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, holder_id_number) \
-         SELECT $1, $2, $3, 'normal', $4, $4, holder_id_number FROM cards WHERE id = $5",
-    )
-    .bind(user_id)
-    .bind(application_id)
-    .bind(&number)
-    .bind(now)
-    .bind(old_card_id)
-    .execute(&mut **tx)
-    .await?;
+    let (holder,): (Option<String>,) =
+        sqlx::query_as("SELECT holder_id_number FROM cards WHERE id = $1")
+            .bind(old_card_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let number = cards::create(tx, user_id, application_id, holder.as_deref(), now).await?;
     Ok(number)
 }
 

@@ -4,6 +4,32 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+/// Declares each test once per backend.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
+                    super::$name(h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
+                        super::$name(h).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
