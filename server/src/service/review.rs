@@ -231,21 +231,17 @@ pub async fn reject(
             "请填写驳回原因（2–200 字），申请人会看到它",
         ));
     }
-    let now = state.now();
-    let mut tx = state.db.begin_write().await?;
-    lock_status(&mut tx, id, "reviewing", "驳回").await?;
-    set_status(&mut tx, id, "reviewing", "rejected", Some(reason), now).await?;
-    audit(
-        &mut tx,
+    let detail = json!({ "reason": reason });
+    advance(
+        &state,
         &r,
-        "reject",
-        &format!("application:{id}"),
-        json!({ "reason": reason }),
-        now,
+        id,
+        ("reviewing", "rejected"),
+        Some(reason),
+        ("reject", "驳回"),
+        detail,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(json!({ "id": id, "status": "rejected" })))
+    .await
 }
 
 /// `POST /api/review/applications/{id}/card-issued`: the physical card was handed over.
@@ -254,21 +250,36 @@ pub async fn card_issued(
     r: Reviewer,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
+    let step = ("card_issued", "标记已发卡");
+    advance(&state, &r, id, ("making", "issued"), None, step, json!({})).await
+}
+
+/// Moves an application one step (`from` → `to`) with its timeline event and audit entry
+/// (`action`, and the verb a refusal names), all in one transaction.
+async fn advance(
+    state: &AppState,
+    r: &Reviewer,
+    id: i64,
+    (from, to): (&str, &str),
+    reason: Option<&str>,
+    (action, verb): (&str, &str),
+    detail: Value,
+) -> ApiResult<Json<Value>> {
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    lock_status(&mut tx, id, "making", "标记已发卡").await?;
-    set_status(&mut tx, id, "making", "issued", None, now).await?;
+    lock_status(&mut tx, id, from, verb).await?;
+    set_status(&mut tx, id, from, to, reason, now).await?;
     audit(
         &mut tx,
-        &r,
-        "card_issued",
+        r,
+        action,
         &format!("application:{id}"),
-        json!({}),
+        detail,
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(json!({ "id": id, "status": "issued" })))
+    Ok(Json(json!({ "id": id, "status": to })))
 }
 
 #[derive(Deserialize)]
