@@ -5,6 +5,7 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::format::credential::{Credential, CredentialBody};
 use crate::format::fields::CardState;
+use crate::format::manifest::{Manifest, ManifestBody};
 use crate::format::revocation::{RevocationList, RevocationListBody};
 use crate::format::trust::{TrustList, TrustListBody};
 use crate::format::WireError;
@@ -107,6 +108,16 @@ pub fn sign_revocation_list(
     body.check_fields()?;
     let signature = issuer.sign(&body.signed_bytes()).to_bytes();
     Ok(RevocationList { body, signature })
+}
+
+/// Signs a venue's reservation manifest with an issuer key; sorts the entries and drops
+/// repeats first.
+pub fn sign_manifest(issuer: &SigningKey, mut body: ManifestBody) -> Result<Manifest, WireError> {
+    body.entries.sort();
+    body.entries.dedup();
+    body.check_fields()?;
+    let signature = issuer.sign(&body.signed_bytes()).to_bytes();
+    Ok(Manifest { body, signature })
 }
 
 /// Two-character surnames whose both characters stay visible when a name is masked.

@@ -142,7 +142,7 @@ proptest! {
     fn lists_and_bundles_round_trip(t in trust_list(), r in revocation_list()) {
         prop_assert_eq!(TrustList::from_bytes(&t.to_bytes()).unwrap(), t.clone());
         prop_assert_eq!(RevocationList::from_bytes(&r.to_bytes()).unwrap(), r.clone());
-        let b = SyncBundle { trust: Some(t), revocations: vec![r] };
+        let b = SyncBundle { trust: Some(t), revocations: vec![r], manifests: Vec::new() };
         prop_assert_eq!(SyncBundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
     }
 

@@ -380,6 +380,7 @@ fn issuer_key_outside_its_validity_is_refused() {
     let b = SyncBundle {
         trust: Some(sign_trust_list(&root_key(), trust).unwrap()),
         revocations: vec![sign_revocation_list(&issuer_key(), revocation_body(1, 0, &[])).unwrap()],
+        manifests: Vec::new(),
     };
     let mut gate = Gate::new(
         &root_key().verifying_key().to_bytes(),

@@ -2,6 +2,7 @@
 //! The container itself is not signed: every section carries its own signature, so a gate
 //! trusts a section only after checking it.
 
+use super::manifest::Manifest;
 use super::revocation::RevocationList;
 use super::trust::TrustList;
 use super::wire::{Reader, WireError, Writer};
@@ -13,6 +14,7 @@ pub const BUNDLE_VERSION: u8 = 1;
 
 const TAG_TRUST: u8 = 1;
 const TAG_REVOCATION: u8 = 2;
+const TAG_MANIFEST: u8 = 3;
 
 /// A parsed bundle. Sections with tags this build does not know are skipped, so older gates
 /// keep working when later versions add sections.
@@ -22,6 +24,9 @@ pub struct SyncBundle {
     pub trust: Option<TrustList>,
     /// Revocation lists (a full list and/or deltas), in the order to apply them.
     pub revocations: Vec<RevocationList>,
+    /// Reservation manifests of the gate's venue (one per day), for gates that asked for a
+    /// venue.
+    pub manifests: Vec<Manifest>,
 }
 
 impl SyncBundle {
@@ -37,6 +42,9 @@ impl SyncBundle {
         }
         for r in &self.revocations {
             sections.push((TAG_REVOCATION, r.to_bytes()));
+        }
+        for m in &self.manifests {
+            sections.push((TAG_MANIFEST, m.to_bytes()));
         }
         if sections.len() > Self::MAX_SECTIONS {
             return Err(WireError::InvalidField("sections"));
@@ -74,6 +82,7 @@ impl SyncBundle {
                 TAG_REVOCATION => bundle
                     .revocations
                     .push(RevocationList::from_bytes(section)?),
+                TAG_MANIFEST => bundle.manifests.push(Manifest::from_bytes(section)?),
                 _ => {}
             }
         }

@@ -2,19 +2,22 @@
 //!
 //! Order of checks (each refusal has its own [`Refusal`]): parse → issuer signature (strict
 //! ed25519) → credential validity → device signature → time step within tolerance → synced
-//! data fresh → not revoked → not used before at this gate → scene accepted. A code is
-//! remembered as used only when it is admitted.
+//! data fresh → not revoked → not used before at this gate → scene accepted → (at a venue's
+//! gate) the day's booking, pass or priority entry. A code is remembered as used only when it
+//! is admitted.
 
+mod entry;
 mod policy;
 mod refusal;
 mod replay;
 mod sync;
 mod verdict;
 
+pub use entry::{EntryView, ReaderView};
 pub use policy::{GatePolicy, StalePolicy};
-pub use refusal::{duration_zh, Refusal};
+pub use refusal::{clock_zh, duration_zh, slot_zh, Refusal};
 pub use replay::{ReplayKey, ReplaySet};
-pub use sync::{SyncError, SyncStatus};
+pub use sync::{ManifestStatus, SyncError, SyncStatus};
 pub use verdict::{HolderView, Verdict, Warning};
 
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -39,6 +42,7 @@ struct Admission {
     code: Code,
     offset: i64,
     stale: bool,
+    entry: Option<entry::Entry>,
 }
 
 /// A failed check: the refusal, the code if its issuer signature verified, the offset if known.
@@ -65,7 +69,9 @@ impl Gate {
     /// Loads a sync bundle. On any error the gate keeps exactly what it had.
     pub fn load_bundle(&mut self, bytes: &[u8], now: i64) -> Result<SyncStatus, SyncError> {
         let bundle = SyncBundle::from_bytes(bytes).map_err(SyncError::Malformed)?;
-        self.synced = self.synced.apply(&self.root, &bundle, now)?;
+        self.synced = self
+            .synced
+            .apply(&self.root, &bundle, now, self.policy.venue_id)?;
         Ok(self.synced.status(now))
     }
 
@@ -89,7 +95,7 @@ impl Gate {
                 } else {
                     Vec::new()
                 };
-                Verdict::admit(&a.code, a.offset, warnings)
+                Verdict::admit(&a.code, a.offset, warnings, a.entry)
             }
             Err((reason, code, offset)) => Verdict::refuse(&reason, code.as_deref(), offset),
         }
@@ -119,10 +125,20 @@ impl Gate {
                 Some(offset),
             ));
         }
+        let entry = match self.policy.venue_id {
+            Some(venue) => {
+                let manifest = u16::try_from(day_of(now))
+                    .ok()
+                    .and_then(|d| self.synced.manifests.get(&d));
+                Some(entry::check(manifest, venue, &code, now).map_err(|r| fail(r, Some(offset)))?)
+            }
+            None => None,
+        };
         Ok(Admission {
             code,
             offset,
             stale,
+            entry,
         })
     }
 

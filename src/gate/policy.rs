@@ -33,6 +33,10 @@ pub struct GatePolicy {
     pub stale: StalePolicy,
     /// Most codes remembered for single use.
     pub replay_capacity: usize,
+    /// The venue this gate belongs to. When set, the gate applies the venue's signed
+    /// reservation manifest for the day (bookings, passes, entry rules, library reader ids) and
+    /// refuses when it holds none for today.
+    pub venue_id: Option<u32>,
 }
 
 impl GatePolicy {
@@ -50,6 +54,7 @@ impl GatePolicy {
             max_step_secs: 60,
             stale: StalePolicy::Refuse,
             replay_capacity: 65_536,
+            venue_id: None,
         }
     }
 }
@@ -71,6 +76,7 @@ struct PolicyConfig {
     max_step_secs: Option<u8>,
     stale: Option<StalePolicy>,
     replay_capacity: Option<usize>,
+    venue_id: Option<u32>,
 }
 
 impl From<PolicyConfig> for GatePolicy {
@@ -83,6 +89,7 @@ impl From<PolicyConfig> for GatePolicy {
             max_step_secs: c.max_step_secs.unwrap_or(d.max_step_secs),
             stale: c.stale.unwrap_or(d.stale),
             replay_capacity: c.replay_capacity.unwrap_or(d.replay_capacity),
+            venue_id: c.venue_id,
             scene: d.scene,
         }
     }

@@ -57,6 +57,32 @@ pub enum Refusal {
         /// The gate's own scene.
         gate: Scene,
     },
+    /// The gate belongs to a venue but holds no reservation manifest for today.
+    BookingsNotSynced,
+    /// The venue requires a booking and the holder has none today here.
+    NoBooking,
+    /// The holder's booking starts later: entry opens at `opens_min`.
+    TooEarly {
+        /// Slot start and end, minutes after Beijing midnight.
+        slot: (u16, u16),
+        /// When entry opens, minutes after Beijing midnight.
+        opens_min: u16,
+    },
+    /// The holder's booking has passed its entry window.
+    TooLate {
+        /// Slot start and end, minutes after Beijing midnight.
+        slot: (u16, u16),
+    },
+}
+
+/// `14:00` from minutes after midnight (1440 reads `24:00`).
+pub fn clock_zh(min: u16) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
+
+/// `14:00–15:00`.
+pub fn slot_zh((start, end): (u16, u16)) -> String {
+    format!("{}–{}", clock_zh(start), clock_zh(end))
 }
 
 impl Refusal {
@@ -85,6 +111,10 @@ impl Refusal {
             Revoked(_) => "REVOKED",
             Replayed => "REPLAYED",
             WrongScene { .. } => "WRONG_SCENE",
+            BookingsNotSynced => "BOOKINGS_NOT_SYNCED",
+            NoBooking => "NO_BOOKING",
+            TooEarly { .. } => "BOOKING_TOO_EARLY",
+            TooLate { .. } => "BOOKING_TOO_LATE",
         }
     }
 
@@ -123,6 +153,14 @@ impl Refusal {
                 code.label_zh(),
                 gate.label_zh()
             ),
+            BookingsNotSynced => "闸机未同步本场馆今日预约名单，请管理员联网同步".into(),
+            NoBooking => "今日无预约，请先在“豫事办”预约后再来".into(),
+            TooEarly { slot, opens_min } => format!(
+                "已预约 {}，尚未到入场时间（{} 起可入场）",
+                slot_zh(*slot),
+                clock_zh(*opens_min)
+            ),
+            TooLate { slot } => format!("已预约 {}，入场时间已过，请重新预约", slot_zh(*slot)),
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::format::bundle::SyncBundle;
 use crate::format::fields::{day_of, RevocationReason};
+use crate::format::manifest::Manifest;
 use crate::format::revocation::RevocationList;
 use crate::format::trust::TrustList;
 use crate::format::WireError;
@@ -49,6 +50,20 @@ pub enum SyncError {
         /// Version the delta needs at least.
         base: u32,
     },
+    /// A reservation manifest is for another venue than the gate's.
+    WrongVenue {
+        /// The gate's venue.
+        gate: u32,
+        /// The manifest's venue.
+        got: u32,
+    },
+    /// A manifest's signature does not verify, or its signer is not in the trust list.
+    BadManifestSignature,
+    /// A manifest is older than the one the gate holds for that day.
+    ManifestRollback {
+        /// The day (day number).
+        day: u16,
+    },
 }
 
 impl SyncError {
@@ -64,6 +79,9 @@ impl SyncError {
             SyncError::BadRevocationSignature => "BAD_REVOCATION_SIGNATURE",
             SyncError::RevocationRollback { .. } => "REVOCATION_ROLLBACK",
             SyncError::RevocationGap { .. } => "REVOCATION_GAP",
+            SyncError::WrongVenue { .. } => "WRONG_VENUE",
+            SyncError::BadManifestSignature => "BAD_MANIFEST_SIGNATURE",
+            SyncError::ManifestRollback { .. } => "MANIFEST_ROLLBACK",
         }
     }
 }
@@ -86,6 +104,13 @@ impl std::fmt::Display for SyncError {
             SyncError::RevocationGap { have, base } => {
                 write!(f, "增量吊销列表需要版本 {base}，闸机为 {have}，请完整同步")
             }
+            SyncError::WrongVenue { gate, got } => {
+                write!(f, "预约名单属于场馆 {got}，本闸机属于场馆 {gate}，拒绝加载")
+            }
+            SyncError::BadManifestSignature => f.write_str("预约名单签名无效，拒绝加载"),
+            SyncError::ManifestRollback { .. } => {
+                f.write_str("预约名单旧于闸机已有的同日名单，拒绝回退")
+            }
         }
     }
 }
@@ -100,6 +125,8 @@ pub(crate) struct SyncedState {
     pub(crate) revocation_version: u32,
     pub(crate) revocation_usable_until: Option<u64>,
     pub(crate) revocation_issued_at: Option<u64>,
+    /// The venue's reservation manifests by day number.
+    pub(crate) manifests: BTreeMap<u16, Manifest>,
 }
 
 /// Summary of the gate's synced data, for its status line.
@@ -117,15 +144,32 @@ pub struct SyncStatus {
     pub usable_until: Option<u64>,
     /// Whether the data is past its usable time (or missing).
     pub stale: bool,
+    /// Reservation manifests held, one per day from today on.
+    pub manifests: Vec<ManifestStatus>,
+}
+
+/// One held reservation manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestStatus {
+    /// The venue.
+    pub venue_id: u32,
+    /// The day (day number, Beijing time).
+    pub day: u16,
+    /// When the server made it (Unix seconds): bookings made later are not in it.
+    pub issued_at: u64,
+    /// Bookings and passes listed.
+    pub entries: usize,
 }
 
 impl SyncedState {
-    /// Applies a bundle to a copy and returns it; `self` is unchanged on error.
+    /// Applies a bundle to a copy and returns it; `self` is unchanged on error. Manifests are
+    /// kept only by a gate with a venue (`venue`), and only its own venue's.
     pub(crate) fn apply(
         &self,
         root: &VerifyingKey,
         bundle: &SyncBundle,
         now: i64,
+        venue: Option<u32>,
     ) -> Result<Self, SyncError> {
         let mut next = self.clone();
         if let Some(t) = &bundle.trust {
@@ -134,8 +178,38 @@ impl SyncedState {
         for r in &bundle.revocations {
             next.accept_revocation(r)?;
         }
+        if let Some(venue) = venue {
+            for m in &bundle.manifests {
+                next.accept_manifest(m, venue)?;
+            }
+        }
         next.prune(now);
         Ok(next)
+    }
+
+    fn accept_manifest(&mut self, m: &Manifest, venue: u32) -> Result<(), SyncError> {
+        let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
+        let b = &m.body;
+        if b.venue_id != venue {
+            return Err(SyncError::WrongVenue {
+                gate: venue,
+                got: b.venue_id,
+            });
+        }
+        let key = trust
+            .key(b.signer_key_id)
+            .ok_or(SyncError::BadManifestSignature)?;
+        let vk = VerifyingKey::from_bytes(&key.public_key)
+            .map_err(|_| SyncError::BadManifestSignature)?;
+        vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&m.signature))
+            .map_err(|_| SyncError::BadManifestSignature)?;
+        if let Some(have) = self.manifests.get(&b.day) {
+            if have.body.issued_at > b.issued_at {
+                return Err(SyncError::ManifestRollback { day: b.day });
+            }
+        }
+        self.manifests.insert(b.day, m.clone());
+        Ok(())
     }
 
     fn accept_trust(&mut self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
@@ -197,6 +271,7 @@ impl SyncedState {
         let today = day_of(now);
         self.revoked
             .retain(|_, (not_after, _)| i64::from(*not_after) >= today);
+        self.manifests.retain(|day, _| i64::from(*day) >= today);
     }
 
     pub(crate) fn status(&self, now: i64) -> SyncStatus {
@@ -214,6 +289,16 @@ impl SyncedState {
             issued_at,
             usable_until,
             stale: self.is_stale(now),
+            manifests: self
+                .manifests
+                .values()
+                .map(|m| ManifestStatus {
+                    venue_id: m.body.venue_id,
+                    day: m.body.day,
+                    issued_at: m.body.issued_at,
+                    entries: m.body.entries.len(),
+                })
+                .collect(),
         }
     }
 

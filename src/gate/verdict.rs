@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::entry::{Entry, EntryView, ReaderView};
 use super::refusal::Refusal;
 use crate::format::code::Code;
 use crate::format::fields::{AgeBand, Scene};
@@ -48,20 +49,40 @@ pub struct Verdict {
     pub clock_offset_secs: Option<i64>,
     /// Notes that do not change the verdict (stale data under the `warn` policy).
     pub warnings: Vec<Warning>,
+    /// At a venue's gate: why the holder may enter (booking, pass, priority).
+    pub entry: Option<EntryView>,
+    /// At a library: the holder's reader id there and the loan limit.
+    pub reader: Option<ReaderView>,
 }
 
 impl Verdict {
-    pub(crate) fn admit(code: &Code, offset: i64, warnings: Vec<Warning>) -> Self {
+    pub(crate) fn admit(
+        code: &Code,
+        offset: i64,
+        warnings: Vec<Warning>,
+        entry: Option<Entry>,
+    ) -> Self {
         let scene = code.presentation.scene;
+        let mut message = format!("验证通过（{}）", scene.label_zh());
+        if let Some(e) = &entry {
+            message.push_str(" · ");
+            message.push_str(&e.view.label);
+        }
+        let (entry, reader) = match entry {
+            Some(e) => (Some(e.view), e.reader),
+            None => (None, None),
+        };
         Verdict {
             admitted: true,
             code: "ADMITTED",
-            message: format!("验证通过（{}）", scene.label_zh()),
+            message,
             holder: Some(HolderView::of(code)),
             scene: Some(scene),
             serial: Some(code.credential.body.serial.to_string()),
             clock_offset_secs: Some(offset),
             warnings,
+            entry,
+            reader,
         }
     }
 
@@ -76,6 +97,8 @@ impl Verdict {
             serial: trusted.map(|c| c.credential.body.serial.to_string()),
             clock_offset_secs: offset,
             warnings: Vec::new(),
+            entry: None,
+            reader: None,
         }
     }
 }

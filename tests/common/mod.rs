@@ -99,6 +99,7 @@ pub fn bundle(revoked: &[(u64, ecard_core::RevocationReason)]) -> Vec<u8> {
         revocations: vec![
             sign_revocation_list(&issuer_key(), revocation_body(1, 0, revoked)).unwrap(),
         ],
+        manifests: Vec::new(),
     }
     .to_bytes()
     .unwrap()

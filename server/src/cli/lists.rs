@@ -134,7 +134,11 @@ pub fn bundle(args: &BundleArgs) -> CliResult {
         .map(|p| read_revocation(p))
         .collect::<CliResult<Vec<_>>>()?;
     check_bundle(trust.as_ref(), &revocations)?;
-    let bundle = SyncBundle { trust, revocations };
+    let bundle = SyncBundle {
+        trust,
+        revocations,
+        manifests: Vec::new(),
+    };
     let bytes = bundle.to_bytes().map_err(|e| wire_error("同步包", e))?;
     files::write_atomic(&args.out, &bytes, "同步包文件")?;
     print_json(&json!({
