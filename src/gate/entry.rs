@@ -80,7 +80,7 @@ fn admission(
     if rules.priority_seniors && senior {
         return Ok(view("senior", "优先入场（60岁以上）".into()));
     }
-    let minute = ((now - day_start(day_of(now))) / 60) as i64;
+    let minute = (now - day_start(day_of(now))) / 60;
     let early = i64::from(rules.entry_early_min);
     let late = i64::from(rules.entry_late_min);
     let bookings = entries.iter().filter(|e| e.kind == EntryKind::Booking);
