@@ -1,11 +1,11 @@
 // Service worker: keeps the pages and the wasm package on the phone or gate, so the e-card opens
 // and rotates, and the gate verifies, with no network. Pages are served from the cache and
 // refreshed in the background; the API is never cached.
-const CACHE = 'ecard-v3';
+const CACHE = 'ecard-v4';
 const ASSETS = [
-  '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html',
+  '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
-  '/js/review.js', '/js/batch.js', '/pkg/ecard.js', '/pkg/ecard_bg.wasm',
+  '/js/review.js', '/js/batch.js', '/js/venues.js', '/pkg/ecard.js', '/pkg/ecard_bg.wasm',
 ];
 
 self.addEventListener('install', (event) => {

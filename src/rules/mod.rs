@@ -39,6 +39,7 @@ pub mod photo;
 pub mod problem;
 pub mod travel_permit;
 pub mod uscc;
+pub mod venue;
 pub mod window;
 
 pub use application::{

@@ -31,9 +31,22 @@ async function rootKey() {
   return key;
 }
 
+/** The venue this gate belongs to (a number), or null for a gate that checks codes only. */
+function venueId() {
+  const v = $('venue').value.trim();
+  return /^[0-9]{1,9}$/.test(v) ? Number(v) : null;
+}
+
+/** The venue's gate token, sent with every request for the venue's data. */
+function venueAuth() {
+  return { authorization: `Bearer ${$('token').value.trim()}` };
+}
+
 /** A fresh gate with every stored bundle applied in order and the replay set restored. */
 async function buildGate() {
-  const g = new Gate(root, { scene: $('scene').value });
+  const policy = { scene: $('scene').value };
+  if (venueId() !== null) policy.venue_id = venueId();
+  const g = new Gate(root, policy);
   for (const bytes of (await load('gate_bundles')) || []) {
     try { g.loadBundle(bytes, Date.now()); } catch { /* a stored bundle older than the rest */ }
   }
@@ -49,6 +62,12 @@ function showStatus(extra = '') {
   $('sync-status').textContent = s.trust_version
     ? `数据版本：信任列表 v${s.trust_version}，吊销列表 v${s.revocation_version}（${s.revoked_count} 张）· 生成于 ${formatTime(s.issued_at)} ${extra}`
     : `尚未同步 ${extra}`;
+  const today = (s.manifests || [])[0];
+  $('manifest-status').textContent = venueId() === null
+    ? '未设置场馆：不核对预约'
+    : today
+      ? `预约名单：${today.entries} 条（生成于 ${formatTime(today.issued_at)}，之后的新预约需再次同步）`
+      : '尚无本场馆今日预约名单：请联网同步';
   const stale = $('stale');
   stale.classList.toggle('hidden', !s.stale);
   if (s.stale) {
@@ -61,8 +80,10 @@ function showStatus(extra = '') {
 async function sync() {
   const stored = (await load('gate_bundles')) || [];
   const since = stored.length && stored.length < MAX_DELTAS ? gate.syncStatus(Date.now()).revocation_version : 0;
-  const venue = encodeURIComponent($('venue').value);
-  const { bytes } = await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true });
+  const venue = venueId();
+  const { bytes } = venue === null
+    ? await api(`/gates/bundle?since=${since}`, { binary: true })
+    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, headers: venueAuth() });
   gate.loadBundle(bytes, Date.now());
   await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
   showStatus('· 已同步');
@@ -89,7 +110,10 @@ async function uploadLogs() {
   const logs = (await load('gate_logs')) || [];
   if (!logs.length || !navigator.onLine) return;
   const batch = logs.slice(0, 500);
-  await api('/gates/scans', { method: 'POST', body: { gate_id: gateId(), logs: batch } });
+  const venue = venueId();
+  const body = { gate_id: gateId(), logs: batch };
+  if (venue !== null) body.venue_id = venue;
+  await api('/gates/scans', { method: 'POST', body, headers: venue === null ? {} : venueAuth() });
   const rest = ((await load('gate_logs')) || []).slice(batch.length);
   await save('gate_logs', rest);
   $('pending').textContent = rest.length;
@@ -119,9 +143,17 @@ function showVerdict(v) {
   main.textContent = v.admitted ? '✔ 验证通过' : '✘ 不能通过';
   const detail = document.createElement('small');
   detail.textContent = v.admitted
-    ? `${v.holder.masked_name} · ${v.holder.age_band_label} · ${SCENE_ZH[v.scene]}`
+    ? `${v.holder.masked_name} · ${v.holder.age_band_label} · ${SCENE_ZH[v.scene]}${v.entry ? ` · ${v.entry.label}` : ''}`
     : v.message;
   el.append(main, detail);
+  if (v.reader) {
+    // Library desk mode: the reader id for the library's own system, never an ID number.
+    const reader = document.createElement('small');
+    reader.className = 'reader';
+    reader.textContent = `读者号 ${v.reader.reader_id} · 可借 ${v.reader.loan_limit} 册`;
+    el.append(reader);
+    $('reader-id').textContent = v.reader.reader_id;
+  }
   el.dataset.code = v.code;
   clearTimeout(hideTimer);
   hideTimer = setTimeout(() => { el.className = 'verdict'; }, 2500);
@@ -195,7 +227,8 @@ async function startCamera() {
 async function main() {
   await init();
   $('scene').value = localStorage.getItem('gate_scene') || 'museum';
-  $('venue').value = localStorage.getItem('gate_venue') || $('venue').value;
+  $('venue').value = localStorage.getItem('gate_venue') || '';
+  $('token').value = localStorage.getItem('gate_token') || '';
   root = await rootKey();
   gate = await buildGate();
   showStatus();
@@ -206,7 +239,17 @@ async function main() {
     gate = await buildGate();
     showStatus();
   };
-  $('venue').onchange = () => localStorage.setItem('gate_venue', $('venue').value);
+  // Another venue: the stored bundles carry the old venue's bookings, so start over.
+  const changeVenue = async () => {
+    localStorage.setItem('gate_venue', $('venue').value.trim());
+    localStorage.setItem('gate_token', $('token').value.trim());
+    await save('gate_bundles', []);
+    gate = await buildGate();
+    showStatus();
+    if (navigator.onLine) await sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
+  };
+  $('venue').onchange = changeVenue;
+  $('token').onchange = changeVenue;
   $('sync').onclick = () => sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
   const input = $('scan');
   input.addEventListener('keydown', async (ev) => {

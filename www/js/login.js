@@ -35,7 +35,9 @@ $('login').addEventListener('submit', async (ev) => {
   clearErrors(ev.target);
   try {
     await api('/citizens/login', { method: 'POST', body: formData(ev.target) });
-    location.href = new URLSearchParams(location.search).get('next') || '/ecard.html';
+    // Only a page of this site: `next` comes from the address bar.
+    const next = new URLSearchParams(location.search).get('next') || '';
+    location.href = /^\/[A-Za-z0-9_\-./]*$/.test(next) && !next.startsWith('//') ? next : '/ecard.html';
   } catch (e) {
     showError(e, $('login-msg'));
   }

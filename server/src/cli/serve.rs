@@ -51,6 +51,9 @@ pub enum AdminCommand {
         username: String,
         #[arg(long)]
         display_name: String,
+        /// Roles, comma-separated: `reviewer` (card applications), `operator` (venues)
+        #[arg(long, default_value = "reviewer")]
+        roles: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -85,8 +88,17 @@ pub fn admin(c: AdminCommand) -> CliResult {
     let AdminCommand::AddReviewer {
         username,
         display_name,
+        roles,
         storage,
     } = c;
+    let roles: Vec<&str> = roles.split(',').map(str::trim).collect();
+    if roles.is_empty() || roles.iter().any(|r| !matches!(*r, "reviewer" | "operator")) {
+        return Err(CliError::new(
+            "ROLES_INVALID",
+            "角色应为 reviewer（审核）或 operator（场馆管理），多个用逗号分隔",
+        ));
+    }
+    let roles = roles.join(",");
     let username = username.trim().to_string();
     if username.len() < 3
         || username.len() > 32
@@ -115,20 +127,21 @@ pub fn admin(c: AdminCommand) -> CliResult {
         let db = service::open_db(&storage.storage()).await.map_err(|e| CliError::new("DATABASE", e))?;
         let hash = service::hash_password(password).await.map_err(|e| CliError::new("HASH", e.message))?;
         let r = sqlx::query(
-            "INSERT INTO reviewers (username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO reviewers (username, display_name, password_hash, created_at, roles) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (username) DO NOTHING",
         )
         .bind(&username)
         .bind(display_name.trim())
         .bind(hash)
         .bind(timefmt::now()?)
+        .bind(&roles)
         .execute(&db.pool)
         .await
         .map_err(|e| CliError::new("DATABASE", e.to_string()))?;
         if r.rows_affected() == 0 {
             return Err(CliError::new("REVIEWER_EXISTS", format!("审核员 {username} 已存在")));
         }
-        println!("{}", serde_json::json!({ "reviewer": username }));
+        println!("{}", serde_json::json!({ "reviewer": username, "roles": roles }));
         Ok(())
     })
 }

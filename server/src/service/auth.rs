@@ -85,7 +85,7 @@ pub async fn login(
     Ok((start_session(state, role, id).await?, name))
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -133,7 +133,7 @@ pub async fn end_session(state: &AppState, jar: &CookieJar, cookie: &str) -> Api
     Ok(())
 }
 
-async fn session_subject(
+pub(crate) async fn session_subject(
     state: &AppState,
     parts: &mut Parts,
     cookie: &str,
@@ -174,6 +174,22 @@ impl FromRequestParts<AppState> for Reviewer {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         let reviewer_id = session_subject(state, parts, REVIEWER_COOKIE, "reviewer").await?;
+        if !staff_has_role(state, reviewer_id, "reviewer").await? {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "NOT_REVIEWER",
+                "该账号没有审核权限",
+            ));
+        }
         Ok(Reviewer { reviewer_id })
     }
+}
+
+/// Whether staff account `id` has `role` (`reviewer`, `operator`) in its comma-separated roles.
+pub(crate) async fn staff_has_role(state: &AppState, id: i64, role: &str) -> ApiResult<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT roles FROM reviewers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(row.is_some_and(|(roles,)| roles.split(',').any(|r| r.trim() == role)))
 }

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::auth::Citizen;
 use super::cards;
 use super::error::{ApiError, ApiResult};
+use super::holders;
 use super::state::AppState;
 use super::validate::cst_date;
 
@@ -88,17 +89,19 @@ pub async fn issue(
     let issuer = state.keys.current_issuer();
     let today = day_of(now);
     let not_after = today + state.config.credential_days - 1;
-    let (serial,): (i64,) = sqlx::query_as(
-        "INSERT INTO credentials (card_id, device_key, issuer_key_id, not_before_day, not_after_day, issued_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING serial",
+    let serial = holders::next_serial(&mut tx, c.user_id).await?;
+    sqlx::query(
+        "INSERT INTO credentials (serial, card_id, device_key, issuer_key_id, not_before_day, not_after_day, issued_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
+    .bind(serial)
     .bind(card_id)
     .bind(&key_hex)
     .bind(i64::from(issuer.issuer_key_id()))
     .bind(today)
     .bind(not_after)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
     let name = data["name"].as_str().unwrap_or_default().to_string();

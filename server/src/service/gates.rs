@@ -15,8 +15,10 @@ use ecard_core::RevocationReason;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::bookings;
 use super::error::{ApiError, ApiResult};
 use super::state::AppState;
+use super::venues;
 
 /// `GET /api/time`: the server clock, for wallets to learn their offset.
 pub async fn time(State(state): State<AppState>) -> Json<Value> {
@@ -38,19 +40,29 @@ pub struct BundleQuery {
     /// The revocation-list version the gate holds; 0 or absent for a full list.
     #[serde(default)]
     since: u32,
-    /// The venue (reservation manifests will be per venue).
+    /// The gate's venue: with its gate token (`Authorization: Bearer …`) the bundle also
+    /// carries the venue's signed reservation manifests for today and tomorrow.
     #[serde(default)]
-    #[allow(dead_code)]
-    venue: Option<String>,
+    venue: Option<i64>,
 }
 
-/// `GET /api/gates/bundle?since=N`: a sync bundle. With `since` a delta of the revocations
-/// made after that version, otherwise the full list of unexpired revoked credentials.
+/// `GET /api/gates/bundle?since=N&venue=V`: a sync bundle. With `since` a delta of the
+/// revocations made after that version, otherwise the full list of unexpired revoked
+/// credentials; with `venue` (and its gate token) the venue's manifests.
 pub async fn bundle(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<BundleQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let now = state.now();
+    let manifests = match q.venue {
+        Some(id) => {
+            let venue = venues::gate_venue(&state, &headers, id).await?;
+            bookings::settle_no_shows(&state, now).await?;
+            venues::manifests(&state, &venue, now).await?
+        }
+        None => Vec::new(),
+    };
     let (counter,): (i64,) =
         sqlx::query_as("SELECT value FROM counters WHERE name = 'revocation_version'")
             .fetch_one(&state.db.pool)
@@ -93,6 +105,7 @@ pub async fn bundle(
     let bytes = SyncBundle {
         trust: Some(trust),
         revocations: vec![revocation],
+        manifests,
     }
     .to_bytes()
     .map_err(ApiError::internal)?;
@@ -111,6 +124,9 @@ pub async fn bundle(
 #[serde(deny_unknown_fields)]
 pub struct ScanUpload {
     gate_id: String,
+    /// The gate's venue: with its gate token, admitted scans record attendance.
+    #[serde(default)]
+    venue_id: Option<i64>,
     logs: Vec<ScanLog>,
 }
 
@@ -169,6 +185,7 @@ fn check_scan(log: &ScanLog) -> ApiResult<()> {
 /// `POST /api/gates/scans` `{gate_id, logs: [...]}`: all or nothing, duplicates ignored.
 pub async fn upload_scans(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(u): Json<ScanUpload>,
 ) -> ApiResult<Json<Value>> {
     if u.gate_id.trim().is_empty() || u.gate_id.len() > 64 {
@@ -186,6 +203,10 @@ pub async fn upload_scans(
         ));
     }
     u.logs.iter().try_for_each(check_scan)?;
+    let venue = match u.venue_id {
+        Some(id) => Some(venues::gate_venue(&state, &headers, id).await?),
+        None => None,
+    };
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let mut stored = 0;
@@ -203,6 +224,14 @@ pub async fn upload_scans(
         .execute(&mut *tx)
         .await?;
         stored += r.rows_affected();
+        if let (Some(v), Some(serial), "ADMITTED") =
+            (&venue, log.serial.as_deref(), log.result.as_str())
+        {
+            let serial = serial.parse::<u64>().map_err(|_| {
+                ApiError::field("logs.serial", "SERIAL_INVALID", "凭证序号应为数字")
+            })?;
+            bookings::record_attendance(&mut tx, v, serial, log.scanned_at).await?;
+        }
     }
     tx.commit().await?;
     Ok(Json(

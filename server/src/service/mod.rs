@@ -5,6 +5,7 @@
 mod applications;
 mod auth;
 mod batches;
+mod bookings;
 mod cards;
 mod citizens;
 pub mod db;
@@ -13,11 +14,13 @@ mod error;
 mod extract;
 mod gates;
 mod headers;
+mod holders;
 pub mod keystore;
 mod review;
 pub mod state;
 mod uploads;
 mod validate;
+mod venues;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -76,6 +79,15 @@ pub fn app(state: AppState) -> Router {
         .route("/gates/root", get(gates::root))
         .route("/gates/bundle", get(gates::bundle))
         .route("/gates/scans", post(gates::upload_scans))
+        .route("/venues", get(venues::list).post(venues::create))
+        .route(
+            "/venues/{id}",
+            get(venues::availability).put(venues::update),
+        )
+        .route("/venues/{id}/passes", post(venues::grant_pass))
+        .route("/venues/{id}/attendance", get(venues::attendance))
+        .route("/bookings", get(bookings::mine).post(bookings::book))
+        .route("/bookings/{id}/cancel", post(bookings::cancel))
         .fallback(|| async { error::ApiError::not_found("接口") });
     Router::new()
         .nest("/api", api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))

@@ -542,16 +542,23 @@ impl Harness {
 
     /// Creates a reviewer account as `ecard admin add-reviewer` does, and logs in.
     pub async fn reviewer(&self, username: &str) -> Jar {
+        self.staff(username, "reviewer").await
+    }
+
+    /// Creates a staff account with `roles` (`reviewer`, `operator`, comma-separated) as
+    /// `ecard admin add-reviewer --roles` does, and logs in.
+    pub async fn staff(&self, username: &str, roles: &str) -> Jar {
         let hash = ecard::service::hash_password(REVIEWER_PASSWORD.to_string())
             .await
             .expect("hash");
         sqlx::query(
-            "INSERT INTO reviewers (username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO reviewers (username, display_name, password_hash, created_at, roles) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(username)
         .bind("审核员")
         .bind(hash)
         .bind(self.now())
+        .bind(roles)
         .execute(&self.state.db.pool)
         .await
         .expect("insert reviewer");
