@@ -59,7 +59,7 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   await admin.fill('#login [name=username]', 'guanli');
   await admin.fill('#login [name=password]', REVIEWER_PASSWORD);
   await admin.click('#login button[type=submit]');
-  await admin.waitForSelector('#login-box.hidden');
+  await admin.waitForSelector('#login-box.hidden', { state: 'attached' });
   const tokens = [];
   for (const name of ['河南博物院', '郑州博物馆']) {
     await admin.fill('#venue-form [name=name]', name);
@@ -88,7 +88,7 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   await r.waitForSelector('#detail-msg.ok');
 
   await page.goto(env.base + '/venues.html');
-  await page.waitForSelector('#venue option');
+  await page.waitForSelector('#venue option', { state: 'attached' });
   await page.selectOption('#venue', { label: '河南博物院（博物馆）' });
   await page.click(`#slots button[data-start="${hhmm(start)}"]`);
   await page.waitForSelector('#msg.ok');
