@@ -236,6 +236,8 @@ CREDENTIAL_TAG = b"HNSSC-CREDENTIAL-V1"
 CODE_TAG = b"HNSSC-CODE-V1"
 TRUST_TAG = b"HNSSC-TRUST-V1"
 REVOCATION_TAG = b"HNSSC-REVOCATION-V1"
+MANIFEST_TAG = b"HNSSC-MANIFEST-V1"
+ENTRY_KIND = {1: "booking", 2: "annual pass", 3: "priority"}
 
 
 def parse_code_text(text):
@@ -328,13 +330,53 @@ def parse_revocation(buf):
     return v
 
 
+def parse_manifest(buf):
+    """Section 3.8: a venue's reservation manifest for one day."""
+    r = Reader(buf)
+    if r.uint(1, "version") != 1:
+        raise Refused("UNSUPPORTED_VERSION")
+    m = {"signer_key_id": r.uint(2, "signer_key_id"), "venue_id": r.uint(4, "venue_id"),
+         "day": r.uint(2, "day"), "issued_at": r.uint(8, "issued_at")}
+    flags = r.uint(1, "flags")
+    if flags & ~7:
+        raise Refused("MALFORMED", "flags")
+    m["requires_booking"], m["priority_seniors"] = bool(flags & 1), bool(flags & 2)
+    m["entry_early_min"], m["entry_late_min"] = r.uint(2, "entry_early_min"), r.uint(2, "entry_late_min")
+    if m["entry_early_min"] > 1440 or m["entry_late_min"] > 1440:
+        raise Refused("MALFORMED", "entry_margin")
+    m["loan_limit"] = r.uint(1, "loan_limit")
+    m["reader_key"] = r.take(32, "reader_key") if flags & 4 else None
+    count = r.uint(4, "entry_count")
+    if count > 1_000_000 or len(buf) - r.pos < count * 13:
+        raise Refused("TRUNCATED", "entries")
+    m["entries"] = []
+    for _ in range(count):
+        e = (r.uint(8, "pseudonym"), r.uint(2, "start_min"), r.uint(2, "end_min"), r.uint(1, "kind"))
+        if e[3] not in ENTRY_KIND:
+            raise Refused("MALFORMED", "entry_kind")
+        if not e[1] < e[2] <= 1440:
+            raise Refused("MALFORMED", "slot")
+        m["entries"].append(e)
+    if any(a >= b for a, b in zip(m["entries"], m["entries"][1:])):
+        raise Refused("MALFORMED", "entry_order")
+    m["body"] = buf[:r.pos]
+    m["signature"] = r.take(64, "signature")
+    r.finish()
+    return m
+
+
+def venue_pseudonym(venue_id, holder):
+    d = hashlib.sha256(b"HNSSC-VENUE-V1\x00" + venue_id.to_bytes(4, "big") + holder.to_bytes(8, "big"))
+    return int.from_bytes(d.digest()[:8], "big")
+
+
 def parse_bundle(buf):
     r = Reader(buf)
     if r.take(4, "magic") != b"HNSB":
         raise Refused("MALFORMED", "magic")
     if r.uint(1, "version") != 1:
         raise Refused("UNSUPPORTED_VERSION")
-    trust, revocations, skipped = None, [], []
+    trust, revocations, manifests, skipped = None, [], [], []
     for _ in range(r.uint(1, "section_count")):
         tag = r.uint(1, "tag")
         section = r.take(r.uint(4, "length"), "section")
@@ -344,10 +386,12 @@ def parse_bundle(buf):
             trust = parse_trust(section)
         elif tag == 2:
             revocations.append(parse_revocation(section))
+        elif tag == 3:
+            manifests.append(parse_manifest(section))
         else:
             skipped.append(tag)
     r.finish()
-    return trust, revocations, skipped
+    return trust, revocations, manifests, skipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,9 +471,10 @@ def check_code(c, args, trust=None):
 
 def show_bundle(path, args):
     buf = open(path, "rb").read()
-    trust, revocations, skipped = parse_bundle(buf)
+    trust, revocations, manifests, skipped = parse_bundle(buf)
     print(f"bundle: {len(buf)} bytes, trust list: {'yes' if trust else 'no'}, "
-          f"revocation lists: {len(revocations)}, skipped unknown section tags: {skipped}")
+          f"revocation lists: {len(revocations)}, manifests: {len(manifests)}, "
+          f"skipped unknown section tags: {skipped}")
     if trust:
         print(f"  trust list v{trust['list_version']}, issued {unix_str(trust['issued_at'])}, "
               f"usable until {unix_str(trust['usable_until'])}")
@@ -459,6 +504,20 @@ def show_bundle(path, args):
         print(f"    signature: {'valid' if ok else 'INVALID'}")
         if not ok:
             raise Refused("BAD_REVOCATION_SIGNATURE")
+    for m in manifests:
+        print(f"  manifest: venue {m['venue_id']}, day {m['day']} ({day_str(m['day'])}), "
+              f"issued {unix_str(m['issued_at'])}, booking required: {m['requires_booking']}, "
+              f"seniors' priority: {m['priority_seniors']}, entry -{m['entry_early_min']}/+{m['entry_late_min']} min, "
+              f"reader key: {'yes' if m['reader_key'] else 'no'}, {len(m['entries'])} entries")
+        for p, start, end, kind in m["entries"]:
+            print(f"    {p:016x} {start // 60:02}:{start % 60:02}-{end // 60:02}:{end % 60:02} {ENTRY_KIND[kind]}")
+        key = trust and next((k for k in trust["keys"] if k["key_id"] == m["signer_key_id"]), None)
+        if key is None:
+            raise Refused("BAD_MANIFEST_SIGNATURE", "signer not in the trust list")
+        ok = verify_strict(key["public_key"], signed_message(MANIFEST_TAG, m["body"]), m["signature"])
+        print(f"    signature: {'valid' if ok else 'INVALID'}")
+        if not ok:
+            raise Refused("BAD_MANIFEST_SIGNATURE")
     return trust, revocations
 
 

@@ -3,6 +3,9 @@
 
 mod common;
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use common::*;
 use ecard_core::format::bundle::SyncBundle;
 use ecard_core::format::fields::{day_of, day_start};
@@ -342,4 +345,27 @@ fn reader_ids_are_stable_in_one_library_and_differ_between_libraries() {
     assert_eq!(b1, id(&mut b, &new_phone, at(9, 1)));
     assert_eq!(a1.len(), 16);
     assert!(!a1.contains(&HOLDER.to_string()));
+}
+
+#[test]
+fn a_venue_bundle_matches_its_golden_file() {
+    let mut r = rules();
+    r.loan_limit = 10;
+    r.reader_key = Some([0x5a; 32]);
+    let bundle = manifest_bundle(
+        MUSEUM,
+        r,
+        vec![
+            entry(MUSEUM, HOLDER, 840, 900, EntryKind::Booking),
+            entry(MUSEUM, 100, 0, 1440, EntryKind::AnnualPass),
+        ],
+    );
+    let text = hex::encode(bundle) + "\n";
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/venue_bundle.hex");
+        std::fs::write(path, &text).unwrap();
+    }
+    assert_eq!(text, include_str!("golden/venue_bundle.hex"));
 }
