@@ -62,7 +62,8 @@ function showStatus(extra = '') {
   $('sync-status').textContent = s.trust_version
     ? `数据版本：信任列表 v${s.trust_version}，吊销列表 v${s.revocation_version}（${s.revoked_count} 张）· 生成于 ${formatTime(s.issued_at)} ${extra}`
     : `尚未同步 ${extra}`;
-  const today = (s.manifests || [])[0];
+  const day = Math.floor((Date.now() / 1000 + 8 * 3600) / 86400);
+  const today = (s.manifests || []).find((m) => m.day === day);
   $('manifest-status').textContent = venueId() === null
     ? '未设置场馆：不核对预约'
     : today
