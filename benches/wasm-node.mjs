@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../', import.meta.url));
 const read = (p) => readFileSync(root + p);
 const t0 = performance.now();
-const ecard = await import(root + 'www/pkg/ecard.js');
-ecard.initSync({ module: read('www/pkg/ecard_bg.wasm') });
+const ecard = await import(root + 'www/pkg/wallet.js');
+ecard.initSync({ module: read('www/pkg/wallet_bg.wasm') });
+const gatePkg = await import(root + 'www/pkg/gate.js');
+gatePkg.initSync({ module: read('www/pkg/gate_bg.wasm') });
 const hex = (p) => Uint8Array.from(Buffer.from(read(p).toString().trim(), 'hex'));
 const wallet = ecard.Wallet.fromSecret(new Uint8Array(32).fill(0x33));
 wallet.setCredential(hex('tests/golden/credential.hex'));
@@ -39,7 +41,7 @@ const codes = Array.from({ length: 256 }, (_, i) => wallet.codeAt(NOW_MS, 'museu
 let gate;
 measure('gate verify (parse + 2 signatures + checks)', 1000, (i) => {
   if (i % 256 === 0) {
-    gate = new ecard.Gate(rootPub, { scene: 'museum' });
+    gate = new gatePkg.Gate(rootPub, { scene: 'museum' });
     gate.loadBundle(bundle, NOW_MS);
   }
   const v = gate.verify(codes[i % 256], NOW_MS);

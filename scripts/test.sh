@@ -5,8 +5,8 @@
 #      the role may create databases (one is made and dropped per test; .ci/run starts one)
 #   1b. the independent Python checker on the golden code and bundles
 #   2. the core's tests compiled to WebAssembly and run in Node (wasm-bindgen-test-runner)
-#   3. the web package build as wasm-pack.toml says, with its size budget
-#   4. the built package loaded in Node as the pages load it
+#   3. the web packages (wallet, gate, rules) built as wasm-pack.toml says, with their size budgets
+#   4. the built packages loaded in Node as the pages load them
 #   5. the pages end to end in headless Chromium against a real `ecard serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,9 +31,9 @@ for b in bundle venue_bundle; do
 done
 say "core tests in WebAssembly under Node"
 cargo test -p ecard-core --target wasm32-unknown-unknown
-say "building the web package (wasm-pack.toml)"
+say "building the web packages (wasm-pack.toml)"
 python3 scripts/build-wasm.py
-say "the built package in Node"
+say "the built packages in Node"
 node --test tests/js/
 say "browser end-to-end tests (headless Chromium, real ecard serve; screenshots in tests/e2e/artifacts)"
 cargo build -p ecard

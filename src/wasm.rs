@@ -1,21 +1,37 @@
 //! The WebAssembly layer: converts JavaScript arguments, calls the core, converts the result.
 //! Errors become a JavaScript `Error` whose `code` property is the stable code and whose
 //! message is the Chinese text. Times are JavaScript milliseconds (`Date.now()`).
+//!
+//! The crate's features choose the exports, one group per web package (wasm-pack.toml):
+//! `wallet` (the e-card), `gate` and `decoder` (the gate), `rules` (the application).
 
+#[cfg(feature = "wallet")]
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::format::code::{Code, DEFAULT_STEP_SECS};
+#[cfg(feature = "gate")]
+use crate::format::code::Code;
+#[cfg(feature = "wallet")]
+use crate::format::code::DEFAULT_STEP_SECS;
+#[cfg(feature = "wallet")]
 use crate::format::credential::Credential;
+#[cfg(feature = "wallet")]
 use crate::format::fields::Scene;
+#[cfg(feature = "gate")]
 use crate::gate::{self, GatePolicy};
+#[cfg(feature = "wallet")]
 use crate::render::{svg, QrMatrix};
-use crate::rules::application::{self, ApplicationForm, CheckedApplication};
-use crate::rules::date::Date;
-use crate::rules::id_number::{IdNumber, IdNumberKind};
-use crate::rules::materials::MaterialRequirement;
-use crate::rules::{category, photo, Problem, RulesConfig};
+#[cfg(feature = "rules")]
+use crate::rules::{
+    application::{self, ApplicationForm, CheckedApplication},
+    category,
+    date::Date,
+    id_number::{IdNumber, IdNumberKind},
+    materials::MaterialRequirement,
+    photo, Problem, RulesConfig,
+};
+#[cfg(feature = "wallet")]
 use crate::wallet;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -112,12 +128,14 @@ fn js_error(code: &str, message: impl std::fmt::Display) -> JsValue {
     err.into()
 }
 
+#[cfg(any(feature = "wallet", feature = "gate"))]
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
     value.serialize(&ser).map_err(|e| js_error("INTERNAL", e))
 }
 
-/// As [`to_js`], with `None` as `null` (the rules' TypeScript types say `| null`).
+/// As `to_js`, with `None` as `null` (the rules' TypeScript types say `| null`).
+#[cfg(feature = "rules")]
 fn to_js_nulls<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let ser = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
@@ -125,11 +143,13 @@ fn to_js_nulls<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&ser).map_err(|e| js_error("INTERNAL", e))
 }
 
+#[cfg(any(feature = "wallet", feature = "gate", feature = "rules"))]
 fn secs(now_ms: f64) -> i64 {
     (now_ms / 1000.0).floor() as i64
 }
 
 /// The rules configuration passed from JavaScript; missing fields keep their defaults.
+#[cfg(feature = "rules")]
 fn rules_config(config: Option<js_sys::Object>) -> Result<RulesConfig, JsValue> {
     match config {
         None => Ok(RulesConfig::default()),
@@ -139,17 +159,20 @@ fn rules_config(config: Option<js_sys::Object>) -> Result<RulesConfig, JsValue> 
     }
 }
 
+#[cfg(feature = "wallet")]
 fn scene(name: &str) -> Result<Scene, JsValue> {
     Scene::parse(name).ok_or_else(|| js_error("INVALID_SCENE", format!("未知场景：{name}")))
 }
 
 /// The holder's e-card on the phone: a device key and, once issued, its credential.
+#[cfg(feature = "wallet")]
 #[wasm_bindgen]
 pub struct Wallet {
     key: SigningKey,
     wallet: Option<wallet::Wallet>,
 }
 
+#[cfg(feature = "wallet")]
 #[wasm_bindgen]
 impl Wallet {
     /// A new device key from the browser's cryptographic random source.
@@ -234,6 +257,7 @@ impl Wallet {
 }
 
 /// An SVG document of the QR code for `text` (level M, 4-module quiet zone).
+#[cfg(feature = "wallet")]
 #[wasm_bindgen(js_name = renderSvg)]
 pub fn render_svg(text: &str) -> Result<String, JsValue> {
     let m = QrMatrix::encode(text).map_err(|e| js_error("TOO_LONG", e))?;
@@ -241,6 +265,7 @@ pub fn render_svg(text: &str) -> Result<String, JsValue> {
 }
 
 /// The QR module matrix for `text`, for drawing on a canvas.
+#[cfg(feature = "wallet")]
 #[wasm_bindgen(js_name = renderMatrix, unchecked_return_type = "QrModules")]
 pub fn render_matrix(text: &str) -> Result<JsValue, JsValue> {
     let m = QrMatrix::encode(text).map_err(|e| js_error("TOO_LONG", e))?;
@@ -248,6 +273,7 @@ pub fn render_matrix(text: &str) -> Result<JsValue, JsValue> {
 }
 
 /// Decodes a code without judging it (for support staff and tests).
+#[cfg(feature = "gate")]
 #[wasm_bindgen(unchecked_return_type = "CodeView")]
 pub fn inspect(text: &str) -> Result<JsValue, JsValue> {
     let code = Code::from_text(text).map_err(|e| {
@@ -258,11 +284,13 @@ pub fn inspect(text: &str) -> Result<JsValue, JsValue> {
 }
 
 /// A gate at a library, museum or scenic area, verifying codes with no network.
+#[cfg(feature = "gate")]
 #[wasm_bindgen]
 pub struct Gate {
     inner: gate::Gate,
 }
 
+#[cfg(feature = "gate")]
 #[wasm_bindgen]
 impl Gate {
     /// A gate pinned to the root public key (hex), with a policy (`undefined` for the
@@ -324,6 +352,7 @@ impl Gate {
     }
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct ApplicationVerdict {
     ok: bool,
@@ -335,6 +364,7 @@ struct ApplicationVerdict {
 
 /// Checks an application form at phone time `now_ms`; every problem at once. The phone has no
 /// data-sharing answer, so every material counts as to be uploaded.
+#[cfg(feature = "rules")]
 #[wasm_bindgen(js_name = validateApplication, unchecked_return_type = "ApplicationVerdict")]
 pub fn validate_application(
     #[wasm_bindgen(unchecked_param_type = "ApplicationForm")] form: JsValue,
@@ -366,6 +396,7 @@ pub fn validate_application(
     to_js_nulls(&verdict)
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct PhotoVerdict {
     ok: bool,
@@ -375,6 +406,7 @@ struct PhotoVerdict {
 
 /// Checks a card photo file's bytes: JPEG by content, 358×441, 24-bit colour, file size, white
 /// background.
+#[cfg(feature = "rules")]
 #[wasm_bindgen(js_name = checkPhoto, unchecked_return_type = "PhotoVerdict")]
 pub fn check_photo(
     bytes: &[u8],
@@ -388,6 +420,7 @@ pub fn check_photo(
 }
 
 /// Whether the service window is open at `now_ms`, and when it next opens.
+#[cfg(feature = "rules")]
 #[wasm_bindgen(js_name = windowStatus, unchecked_return_type = "WindowStatus")]
 pub fn window_status(
     now_ms: f64,
@@ -396,6 +429,7 @@ pub fn window_status(
     to_js_nulls(&rules_config(config)?.window.status(secs(now_ms)))
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct IdNumberVerdict {
     ok: bool,
@@ -408,6 +442,7 @@ struct IdNumberVerdict {
 }
 
 /// Checks an 18-character resident ID (or residence permit) number at phone time `now_ms`.
+#[cfg(feature = "rules")]
 #[wasm_bindgen(js_name = checkIdNumber, unchecked_return_type = "IdNumberVerdict")]
 pub fn check_id_number(text: &str, now_ms: f64) -> Result<JsValue, JsValue> {
     let today = Date::from_unix_cst(secs(now_ms));
@@ -434,12 +469,14 @@ pub fn check_id_number(text: &str, now_ms: f64) -> Result<JsValue, JsValue> {
     to_js_nulls(&verdict)
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct Labelled<T> {
     value: T,
     label: &'static str,
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct CategoryOption {
     value: category::ApplicantCategory,
@@ -448,6 +485,7 @@ struct CategoryOption {
     needs_henan_link: bool,
 }
 
+#[cfg(feature = "rules")]
 #[derive(Serialize)]
 struct ApplicationOptions {
     categories: Vec<CategoryOption>,
@@ -456,6 +494,7 @@ struct ApplicationOptions {
 
 /// The choices for the form's selects: categories with the documents each may use, and the
 /// cooperating banks.
+#[cfg(feature = "rules")]
 #[wasm_bindgen(js_name = applicationOptions, unchecked_return_type = "ApplicationOptions")]
 pub fn application_options(
     #[wasm_bindgen(unchecked_optional_param_type = "RulesConfig")] config: Option<js_sys::Object>,

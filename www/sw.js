@@ -1,11 +1,13 @@
 // Service worker: keeps the pages and the wasm package on the phone or gate, so the e-card opens
 // and rotates, and the gate verifies, with no network. Pages are served from the cache and
 // refreshed in the background; the API is never cached.
-const CACHE = 'ecard-v4';
+const CACHE = 'ecard-v5';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
-  '/js/review.js', '/js/batch.js', '/js/venues.js', '/pkg/ecard.js', '/pkg/ecard_bg.wasm',
+  '/js/review.js', '/js/batch.js', '/js/venues.js', '/venue-admin.html', '/js/venue-admin.js',
+  // The web packages (wasm-pack.toml): the e-card's, the gate's, the application rules'.
+  '/pkg/wallet.js', '/pkg/wallet_bg.wasm', '/pkg/gate.js', '/pkg/gate_bg.wasm', '/pkg/rules.js', '/pkg/rules_bg.wasm',
 ];
 
 self.addEventListener('install', (event) => {

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "decoder")]
 pub mod decode;
+mod mask;
 pub mod qr;
 pub mod svg;
 

@@ -1,6 +1,13 @@
 //! The QR module matrix of a code, at error correction level M.
+//!
+//! The `qrcode` crate segments the text, adds error correction and places the modules; the mask
+//! is chosen by [`super::mask`] (bit rows instead of the crate's module loops, same scores, same
+//! choice) for every symbol up to version 11, and by the crate above that.
 
-use qrcode::{Color, EcLevel, QrCode, Version};
+use qrcode::canvas::{Canvas, Module};
+use qrcode::{Color, EcLevel, Version};
+
+use super::mask::{self, Unmasked};
 use serde::Serialize;
 
 /// Why text could not be put in a QR code.
@@ -34,20 +41,34 @@ impl QrMatrix {
     /// Encodes text at error correction M in the smallest version that holds it. Text of only
     /// QR alphanumeric characters (as every code's is) is written in alphanumeric mode.
     pub fn encode(text: &str) -> Result<Self, QrError> {
-        let qr = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        let bits =
+            qrcode::bits::encode_auto(text.as_bytes(), EcLevel::M).map_err(|_| QrError::TooLong)?;
+        let version = bits.version();
+        let (data, ec) = qrcode::ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M)
             .map_err(|_| QrError::TooLong)?;
-        let version = match qr.version() {
-            Version::Normal(v) => v as u8,
-            Version::Micro(v) => v as u8,
+        let mut canvas = Canvas::new(version, EcLevel::M);
+        canvas.draw_all_functional_patterns();
+        canvas.draw_data(&data, &ec);
+        let width = version.width() as usize;
+        let dark = if width <= mask::MAX_WIDTH {
+            let (_, rows) = unmasked(&canvas, width).best_mask();
+            rows.iter()
+                .flat_map(|row| (0..width).map(move |x| row >> x & 1 == 1))
+                .collect()
+        } else {
+            canvas
+                .apply_best_mask()
+                .into_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect()
         };
-        let dark = qr
-            .to_colors()
-            .into_iter()
-            .map(|c| c == Color::Dark)
-            .collect();
+        let version = match version {
+            Version::Normal(v) | Version::Micro(v) => v as u8,
+        };
         Ok(QrMatrix {
             version,
-            width: qr.width(),
+            width,
             dark,
         })
     }
@@ -74,5 +95,79 @@ impl QrMatrix {
             }
             Some((start, x - start))
         })
+    }
+}
+
+/// The canvas's modules as bit rows: colours, and which are data (not yet masked).
+fn unmasked(canvas: &Canvas, width: usize) -> Unmasked {
+    let mut dark = vec![0u64; width];
+    let mut data = vec![0u64; width];
+    for y in 0..width {
+        for x in 0..width {
+            let m = canvas.get(x as i16, y as i16);
+            if Color::from(m) == Color::Dark {
+                dark[y] |= 1 << x;
+            }
+            if !matches!(m, Module::Masked(_)) {
+                data[y] |= 1 << x;
+            }
+        }
+    }
+    Unmasked { width, dark, data }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use qrcode::canvas::MaskPattern;
+
+    use super::*;
+
+    const PATTERNS: [MaskPattern; 8] = [
+        MaskPattern::Checkerboard,
+        MaskPattern::HorizontalLines,
+        MaskPattern::VerticalLines,
+        MaskPattern::DiagonalLines,
+        MaskPattern::LargeCheckerboard,
+        MaskPattern::Fields,
+        MaskPattern::Diamonds,
+        MaskPattern::Meadow,
+    ];
+
+    /// Every mask, drawn from bit rows, is module for module the crate's `apply_mask`.
+    #[test]
+    fn each_masked_symbol_is_the_crates() {
+        for text in [
+            "HNSSC1:TEST 123",
+            "A",
+            &"HNSSC1:0123456789ABCDEF".repeat(13),
+        ] {
+            let bits = qrcode::bits::encode_auto(text.as_bytes(), EcLevel::M).unwrap();
+            let version = bits.version();
+            let (data, ec) =
+                qrcode::ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M).unwrap();
+            let mut canvas = Canvas::new(version, EcLevel::M);
+            canvas.draw_all_functional_patterns();
+            canvas.draw_data(&data, &ec);
+            let width = version.width() as usize;
+            let u = unmasked(&canvas, width);
+            for (k, pattern) in PATTERNS.iter().enumerate() {
+                let rows = u.masked(k);
+                let mut c = canvas.clone();
+                c.apply_mask(*pattern);
+                let colors = c.into_colors();
+                for y in 0..width {
+                    for x in 0..width {
+                        assert_eq!(
+                            rows[y] >> x & 1 == 1,
+                            colors[y * width + x] == Color::Dark,
+                            "{text:?} mask {k} at ({x}, {y})"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

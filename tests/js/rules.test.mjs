@@ -1,4 +1,4 @@
-// The application rules in the built web package (www/pkg), as the pages call them: the shared
+// The application rules in the built rules package (www/pkg/rules.js), as the pages call them: the shared
 // cases of tests/fixtures/applications.json and tests/fixtures/photos/cases.json get the same
 // verdicts as the native and wasm Rust tests. Run after scripts/build-wasm.py.
 import { test } from 'node:test';
@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (p) => readFileSync(root + p);
-const ecard = await import(root + 'www/pkg/ecard.js');
-ecard.initSync({ module: read('www/pkg/ecard_bg.wasm') });
+const ecard = await import(root + 'www/pkg/rules.js');
+ecard.initSync({ module: read('www/pkg/rules_bg.wasm') });
 
 const applications = JSON.parse(read('tests/fixtures/applications.json'));
 const photos = JSON.parse(read('tests/fixtures/photos/cases.json'));
@@ -89,7 +89,7 @@ test('options, malformed input, and the shipped TypeScript types', () => {
   assert.equal(o.banks[0].code, 'icbc');
   assert.throws(() => ecard.validateApplication({ category: 'martian' }, NOW_MS), (e) => e.code === 'FORM_MALFORMED');
   assert.throws(() => ecard.checkPhoto(new Uint8Array(0), { photo: { width: 'wide' } }), (e) => e.code === 'INVALID_CONFIG');
-  const dts = read('www/pkg/ecard.d.ts').toString();
+  const dts = read('www/pkg/rules.d.ts').toString();
   for (const name of [
     'export interface ApplicationForm', 'export interface ApplicationVerdict', 'export interface PhotoVerdict',
     'validateApplication(form: ApplicationForm, now_ms: number, config?: RulesConfig): ApplicationVerdict',

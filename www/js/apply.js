@@ -4,7 +4,7 @@
 // compressed on the phone to the official 358×441 JPEG and checked before upload. The draft
 // (form values, upload ids and the idempotency key) stays on this device, so a retry after a
 // lost answer never creates a second application; the photo itself is kept in IndexedDB only.
-import init, * as ecard from '../pkg/ecard.js';
+import init, * as ecard from '../pkg/rules.js';
 import { api, $, setupLargeText, registerServiceWorker, showError, formatTime, load, save, remove } from './common.js';
 
 setupLargeText($('large'));

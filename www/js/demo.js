@@ -1,6 +1,8 @@
-// Demo page: one phone and one gate, both running the same WebAssembly package in the browser.
-// The phone signs a new code every 30 seconds; the gate verifies it with no network.
-import init, { Wallet, Gate, renderSvg } from '../pkg/ecard.js';
+// Demo page: one phone and one gate, each running its WebAssembly package in the browser (the
+// wallet package and the gate package, as on ecard.html and gate.html). The phone signs a new
+// code every 30 seconds; the gate verifies it with no network.
+import initWallet, { Wallet, renderSvg } from '../pkg/wallet.js';
+import initGate, { Gate } from '../pkg/gate.js';
 
 const $ = (id) => document.getElementById(id);
 const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };
@@ -14,7 +16,7 @@ async function fetchBytes(path) {
 const fromHex = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
 
 async function main() {
-  await init();
+  await Promise.all([initWallet(), initGate()]);
   const demo = await (await fetch('demo/demo.json')).json();
   const wallet = Wallet.fromSecret(fromHex(demo.device_secret));
   const cred = wallet.setCredential(await fetchBytes('demo/credential.bin'));

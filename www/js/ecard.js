@@ -1,7 +1,7 @@
 // The holder's e-card. The device key is made here, in wasm, and kept in IndexedDB: it never
 // leaves the phone. The credential is fetched (and renewed) when online; the code is signed
 // locally every 30 seconds, so the card keeps working in airplane mode.
-import init, { Wallet, renderSvg } from '../pkg/ecard.js';
+import init, { Wallet, renderSvg } from '../pkg/wallet.js';
 import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 const STEP_MS = 30_000;

@@ -1,7 +1,7 @@
 // The gate: verifies e-card codes in wasm with no network. What must survive a reload lives in
 // IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
 // counts and the queue of scan logs waiting to be uploaded.
-import init, { Gate, decodeQr } from '../pkg/ecard.js';
+import init, { Gate, decodeQr } from '../pkg/gate.js';
 import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 setupLargeText($('large'));

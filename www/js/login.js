@@ -1,6 +1,6 @@
 // Citizen login and real-name registration. The ID number is checked in the browser by the same
 // wasm rules the server enforces, so mistakes show before anything is sent.
-import init, * as ecard from '../pkg/ecard.js';
+import init, * as ecard from '../pkg/rules.js';
 import { api, $, setupLargeText, registerServiceWorker, showError } from './common.js';
 
 setupLargeText($('large'));
