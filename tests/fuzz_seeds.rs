@@ -12,7 +12,8 @@ use std::path::PathBuf;
 
 use common::*;
 use ecard_core::format::bundle::SyncBundle;
-use ecard_core::format::trust::IssuerKey;
+use ecard_core::format::revocation::RevocationList;
+use ecard_core::format::trust::{IssuerKey, TrustList};
 use ecard_core::issuer::{sign_revocation_list, sign_trust_list};
 use ecard_core::rules::id_number::check_char;
 use ecard_core::{RevocationReason, Scene};
@@ -88,7 +89,7 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
     add("revocation_list", "full-v2", full2.to_bytes());
     add("revocation_list", "delta-v3-on-v2", delta3.to_bytes());
 
-    let bundle = |trust: Option<&ecard_core::format::trust::TrustList>, lists: &[&_]| {
+    let bundle = |trust: Option<&TrustList>, lists: &[&RevocationList]| {
         SyncBundle {
             trust: trust.cloned(),
             revocations: lists.iter().map(|l| (*l).clone()).collect(),
@@ -242,7 +243,6 @@ fn fuzz_seeds_are_current() {
 
 #[test]
 fn the_seed_examples_are_what_they_claim() {
-    use ecard_core::format::revocation::RevocationList;
     let s = seeds();
     let get = |t: &'static str, n: &str| s[&(t, n.to_string())].clone();
     let full2 = RevocationList::from_bytes(&get("revocation_list", "full-v2")).unwrap();

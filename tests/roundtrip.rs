@@ -142,7 +142,7 @@ fn trust_list() -> impl Strategy<Value = TrustList> {
         })
 }
 
-fn bundle() -> impl Strategy<Value = SyncBundle> {
+fn any_bundle() -> impl Strategy<Value = SyncBundle> {
     (
         proptest::option::of(trust_list()),
         proptest::collection::vec(revocation_list(), 0..4),
@@ -158,7 +158,7 @@ fn any_encoded() -> impl Strategy<Value = (&'static str, Vec<u8>)> {
         trust_list().prop_map(|t| ("trust", t.to_bytes())),
         revocation_list_of(false).prop_map(|r| ("revocation_full", r.to_bytes())),
         revocation_list_of(true).prop_map(|r| ("revocation_delta", r.to_bytes())),
-        bundle().prop_map(|b| ("bundle", b.to_bytes().unwrap())),
+        any_bundle().prop_map(|b| ("bundle", b.to_bytes().unwrap())),
     ]
 }
 
@@ -222,7 +222,7 @@ proptest! {
     }
 
     #[test]
-    fn bundles_of_any_sections_round_trip(b in bundle()) {
+    fn bundles_of_any_sections_round_trip(b in any_bundle()) {
         let bytes = b.to_bytes().unwrap();
         let back = SyncBundle::from_bytes(&bytes).unwrap();
         prop_assert_eq!(back.to_bytes().unwrap(), bytes);
