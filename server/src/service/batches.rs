@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use ecard_core::rules::application::{self, ApplicationForm, DocumentForm};
+use ecard_core::rules::application::{self, ApplicationForm, CheckedApplication, DocumentForm};
 use ecard_core::rules::channel::Channel;
 use ecard_core::rules::guardian::GuardianForm;
 use ecard_core::rules::henan_link::{HenanLinkForm, LinkBasis};
 use ecard_core::rules::organisation::{self, OrganisationForm};
-use ecard_core::rules::{Problem, SharedDataConfirmations};
+use ecard_core::rules::{Problem, RulesConfig, SharedDataConfirmations};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -308,43 +308,13 @@ pub async fn submit(
         return Ok((StatusCode::CREATED, Json(answer)));
     }
 
-    let text = decode(&bytes)?;
     let agent_form = OrganisationForm {
         name: agent.name.clone(),
         uscc: agent.uscc.clone(),
     };
-    let rows = parse(&text)?;
     let now = state.now();
-    let mut rejected: Vec<Value> = Vec::new();
-    let mut good = Vec::new();
-    for (line, row) in rows {
-        let row = match row {
-            Ok(row) => row,
-            Err(p) => {
-                rejected.push(json!({ "line": line, "problems": [p] }));
-                continue;
-            }
-        };
-        let (form, mut problems) = row_form(&row, channel, &agent_form);
-        let confirmations = organisation_confirmations();
-        match application::validate(&form, now, &state.config.rules, Some(&confirmations)) {
-            Ok(checked) if problems.is_empty() => good.push((line, form, checked)),
-            Ok(_) => rejected.push(json!({ "line": line, "problems": problems })),
-            Err(more) => {
-                // An unknown value is reported once, not again as missing.
-                let seen: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
-                problems.extend(
-                    more.into_iter()
-                        .map(|p| Problem {
-                            field: column_of(&p.field),
-                            ..p
-                        })
-                        .filter(|p| !seen.contains(&p.field)),
-                );
-                rejected.push(json!({ "line": line, "problems": problems }));
-            }
-        }
-    }
+    let Roster { good, mut rejected } =
+        check_roster(&bytes, channel, &agent_form, now, &state.config.rules)?;
     let row_count = good.len() + rejected.len();
 
     let mut tx = state.db.begin_write().await?;
@@ -432,6 +402,60 @@ pub async fn submit(
         "batch submitted"
     );
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// A roster read and checked, before anything is stored: the rows that pass the application
+/// rules (line, form, checked application) and the refused ones (`{ line, problems }`).
+pub struct Roster {
+    /// Rows that passed, in file order.
+    pub good: Vec<(u64, ApplicationForm, CheckedApplication)>,
+    /// Rows refused, each `{ "line": n, "problems": [...] }`.
+    pub rejected: Vec<Value>,
+}
+
+/// The pure part of an upload: decodes the CSV bytes (UTF-8 or GBK), reads the header and
+/// rows, and checks every row at Unix time `now` as an application made through `channel` by
+/// `agent`. No I/O; whole-file problems (encoding, header, no rows, too many rows) are errors.
+pub fn check_roster(
+    bytes: &[u8],
+    channel: Channel,
+    agent: &OrganisationForm,
+    now: i64,
+    rules: &RulesConfig,
+) -> ApiResult<Roster> {
+    let text = decode(bytes)?;
+    let rows = parse(&text)?;
+    let mut rejected: Vec<Value> = Vec::new();
+    let mut good = Vec::new();
+    for (line, row) in rows {
+        let row = match row {
+            Ok(row) => row,
+            Err(p) => {
+                rejected.push(json!({ "line": line, "problems": [p] }));
+                continue;
+            }
+        };
+        let (form, mut problems) = row_form(&row, channel, agent);
+        let confirmations = organisation_confirmations();
+        match application::validate(&form, now, rules, Some(&confirmations)) {
+            Ok(checked) if problems.is_empty() => good.push((line, form, checked)),
+            Ok(_) => rejected.push(json!({ "line": line, "problems": problems })),
+            Err(more) => {
+                // An unknown value is reported once, not again as missing.
+                let seen: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+                problems.extend(
+                    more.into_iter()
+                        .map(|p| Problem {
+                            field: column_of(&p.field),
+                            ..p
+                        })
+                        .filter(|p| !seen.contains(&p.field)),
+                );
+                rejected.push(json!({ "line": line, "problems": problems }));
+            }
+        }
+    }
+    Ok(Roster { good, rejected })
 }
 
 /// The stored answer of an upload with this key, or `IDEMPOTENCY_KEY_REUSED` for another file.

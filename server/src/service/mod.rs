@@ -33,6 +33,8 @@ use axum::Router;
 use tower_http::services::ServeDir;
 
 pub use auth::hash_password;
+/// The CSV roster check of `POST /api/batches`, without I/O (the fuzz target calls it).
+pub use batches::{check_roster, Roster};
 use db::Db;
 use keystore::KeyStore;
 use state::{AppState, Config};
