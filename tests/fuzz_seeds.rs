@@ -12,9 +12,12 @@ use std::path::PathBuf;
 
 use common::*;
 use ecard_core::format::bundle::SyncBundle;
+use ecard_core::format::manifest::{
+    venue_pseudonym, EntryKind, ManifestBody, ManifestEntry, VenueRules,
+};
 use ecard_core::format::revocation::RevocationList;
 use ecard_core::format::trust::{IssuerKey, TrustList};
-use ecard_core::issuer::{sign_revocation_list, sign_trust_list};
+use ecard_core::issuer::{sign_manifest, sign_revocation_list, sign_trust_list};
 use ecard_core::rules::id_number::check_char;
 use ecard_core::{RevocationReason, Scene};
 
@@ -93,11 +96,54 @@ fn seeds() -> BTreeMap<(&'static str, String), Vec<u8>> {
         SyncBundle {
             trust: trust.cloned(),
             revocations: lists.iter().map(|l| (*l).clone()).collect(),
+            manifests: Vec::new(),
         }
         .to_bytes()
         .unwrap()
     };
     let golden_bundle = bundle(Some(&trust1), &[&full1]);
+    for (name, reader_key, entries) in [
+        ("museum-empty", None, vec![]),
+        (
+            "library-two-entries",
+            Some([0x5a; 32]),
+            vec![
+                ManifestEntry {
+                    pseudonym: venue_pseudonym(21, 0x12_3456),
+                    start_min: 840,
+                    end_min: 900,
+                    kind: EntryKind::Booking,
+                },
+                ManifestEntry {
+                    pseudonym: venue_pseudonym(21, 100),
+                    start_min: 0,
+                    end_min: 1440,
+                    kind: EntryKind::AnnualPass,
+                },
+            ],
+        ),
+    ] {
+        let m = sign_manifest(
+            &issuer_key(),
+            ManifestBody {
+                signer_key_id: ISSUER_KEY_ID,
+                venue_id: 21,
+                day: today(),
+                issued_at: (NOW - 3_600) as u64,
+                rules: VenueRules {
+                    requires_booking: true,
+                    priority_seniors: true,
+                    entry_early_min: 30,
+                    entry_late_min: 0,
+                    loan_limit: 10,
+                    reader_key,
+                },
+                entries,
+            },
+        )
+        .unwrap();
+        add("manifest", name, m.to_bytes());
+    }
     let full_and_delta = bundle(Some(&trust2), &[&full2, &delta3]);
     let delta_only = bundle(None, &[&delta3]);
     let mut unknown_section = golden_bundle.clone();

@@ -9,6 +9,7 @@ use common::*;
 use ecard_core::format::bundle::SyncBundle;
 use ecard_core::format::code::{Code, Presentation};
 use ecard_core::format::credential::{Credential, CredentialBody};
+use ecard_core::format::manifest::{EntryKind, Manifest, ManifestBody, ManifestEntry, VenueRules};
 use ecard_core::format::revocation::{RevocationList, RevocationListBody, Revoked};
 use ecard_core::format::trust::{IssuerKey, TrustList, TrustListBody};
 use ecard_core::{AgeBand, CardState, RevocationReason, Scene};
@@ -142,12 +143,72 @@ fn trust_list() -> impl Strategy<Value = TrustList> {
         })
 }
 
+fn manifest() -> impl Strategy<Value = Manifest> {
+    (
+        (any::<u16>(), any::<u32>(), any::<u16>(), any::<u64>()),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            0u16..=1440,
+            0u16..=1440,
+            any::<u8>(),
+        ),
+        proptest::option::of(any::<[u8; 32]>()),
+        proptest::collection::btree_set((any::<u64>(), 0u16..1440, 1u16..=1440, 1u8..=3), 0..20),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(|(ids, flags, reader_key, entries, s)| {
+            let (signer_key_id, venue_id, day, issued_at) = ids;
+            let (requires_booking, priority_seniors, entry_early_min, entry_late_min, loan_limit) =
+                flags;
+            let kind = |k| match k {
+                1 => EntryKind::Booking,
+                2 => EntryKind::AnnualPass,
+                _ => EntryKind::Priority,
+            };
+            let mut entries: Vec<ManifestEntry> = entries
+                .into_iter()
+                .map(|(pseudonym, a, len, k)| ManifestEntry {
+                    pseudonym,
+                    start_min: a,
+                    end_min: (a + len).min(1440).max(a + 1),
+                    kind: kind(k),
+                })
+                .collect();
+            entries.sort();
+            entries.dedup();
+            Manifest {
+                body: ManifestBody {
+                    signer_key_id,
+                    venue_id,
+                    day,
+                    issued_at,
+                    rules: VenueRules {
+                        requires_booking,
+                        priority_seniors,
+                        entry_early_min,
+                        entry_late_min,
+                        loan_limit,
+                        reader_key,
+                    },
+                    entries,
+                },
+                signature: [s, s].concat().try_into().unwrap(),
+            }
+        })
+}
+
 fn any_bundle() -> impl Strategy<Value = SyncBundle> {
     (
         proptest::option::of(trust_list()),
         proptest::collection::vec(revocation_list(), 0..4),
+        proptest::collection::vec(manifest(), 0..3),
     )
-        .prop_map(|(trust, revocations)| SyncBundle { trust, revocations })
+        .prop_map(|(trust, revocations, manifests)| SyncBundle {
+            trust,
+            revocations,
+            manifests,
+        })
 }
 
 /// Every format's canonical bytes, for the truncation and corruption properties.
@@ -158,6 +219,7 @@ fn any_encoded() -> impl Strategy<Value = (&'static str, Vec<u8>)> {
         trust_list().prop_map(|t| ("trust", t.to_bytes())),
         revocation_list_of(false).prop_map(|r| ("revocation_full", r.to_bytes())),
         revocation_list_of(true).prop_map(|r| ("revocation_delta", r.to_bytes())),
+        manifest().prop_map(|m| ("manifest", m.to_bytes())),
         any_bundle().prop_map(|b| ("bundle", b.to_bytes().unwrap())),
     ]
 }
@@ -171,6 +233,7 @@ fn decode_as(kind: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         "revocation_full" | "revocation_delta" => {
             RevocationList::from_bytes(bytes).ok().map(|r| r.to_bytes())
         }
+        "manifest" => Manifest::from_bytes(bytes).ok().map(|m| m.to_bytes()),
         "bundle" => SyncBundle::from_bytes(bytes)
             .ok()
             .map(|b| b.to_bytes().unwrap()),
@@ -200,10 +263,11 @@ proptest! {
     }
 
     #[test]
-    fn lists_and_bundles_round_trip(t in trust_list(), r in revocation_list()) {
+    fn lists_and_bundles_round_trip(t in trust_list(), r in revocation_list(), m in manifest()) {
         prop_assert_eq!(TrustList::from_bytes(&t.to_bytes()).unwrap(), t.clone());
         prop_assert_eq!(RevocationList::from_bytes(&r.to_bytes()).unwrap(), r.clone());
-        let b = SyncBundle { trust: Some(t), revocations: vec![r], manifests: Vec::new() };
+        prop_assert_eq!(Manifest::from_bytes(&m.to_bytes()).unwrap(), m.clone());
+        let b = SyncBundle { trust: Some(t), revocations: vec![r], manifests: vec![m] };
         prop_assert_eq!(SyncBundle::from_bytes(&b.to_bytes().unwrap()).unwrap(), b);
     }
 
@@ -304,9 +368,9 @@ proptest! {
         flip(&mut bytes, &bits);
         prop_assume!(bytes != original);
         let section = if which == 0 {
-            TrustList::from_bytes(&bytes).map(|t| SyncBundle { trust: Some(t), revocations: vec![] })
+            TrustList::from_bytes(&bytes).map(|t| SyncBundle { trust: Some(t), revocations: vec![], manifests: vec![] })
         } else {
-            RevocationList::from_bytes(&bytes).map(|r| SyncBundle { trust: None, revocations: vec![r] })
+            RevocationList::from_bytes(&bytes).map(|r| SyncBundle { trust: None, revocations: vec![r], manifests: vec![] })
         };
         let mut gate = museum_gate();
         let before = gate.sync_status(NOW);
@@ -332,6 +396,7 @@ proptest! {
                 revocation_body(2, 1, &[(SERIAL, RevocationReason::Lost)]),
             )
             .unwrap()],
+            manifests: vec![],
         };
         let mut bytes = bundle.to_bytes().unwrap();
         flip(&mut bytes, &bits);

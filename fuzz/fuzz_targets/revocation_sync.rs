@@ -97,6 +97,7 @@ fuzz_target!(|data: &[u8]| {
         let bundle = SyncBundle {
             trust: None,
             revocations: std::mem::take(&mut pending),
+            manifests: Vec::new(),
         };
         let mut next = model.clone();
         let ok = bundle.revocations.iter().all(|l| next.apply(l).is_ok());

@@ -251,7 +251,7 @@ impl ManifestBody {
     }
 
     /// Range and order checks that need no key.
-    pub(crate) fn check_fields(&self) -> Result<(), WireError> {
+    pub fn check_fields(&self) -> Result<(), WireError> {
         let r = &self.rules;
         if r.entry_early_min > MINUTES_PER_DAY || r.entry_late_min > MINUTES_PER_DAY {
             return Err(WireError::InvalidField("entry_margin"));
