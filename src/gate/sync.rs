@@ -1,16 +1,16 @@
 //! Loading a sync bundle into a gate: every section is checked before anything changes, and a
 //! gate never goes back to older data.
 
-use std::collections::BTreeMap;
-
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Serialize;
 
 use crate::format::bundle::SyncBundle;
-use crate::format::fields::{day_of, RevocationReason};
+use crate::format::fields::day_of;
 use crate::format::revocation::RevocationList;
 use crate::format::trust::TrustList;
 use crate::format::WireError;
+
+use super::revoked::RevokedSet;
 
 /// Why a bundle was not loaded. The gate keeps what it had.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl std::error::Error for SyncError {}
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SyncedState {
     pub(crate) trust: Option<TrustList>,
-    pub(crate) revoked: BTreeMap<u64, (u16, RevocationReason)>,
+    pub(crate) revoked: RevokedSet,
     pub(crate) revocation_version: u32,
     pub(crate) revocation_usable_until: Option<u64>,
     pub(crate) revocation_issued_at: Option<u64>,
@@ -120,25 +120,50 @@ pub struct SyncStatus {
 }
 
 impl SyncedState {
-    /// Applies a bundle to a copy and returns it; `self` is unchanged on error.
+    /// Applies a bundle: checks every section first and changes nothing on error; then commits
+    /// without copying the revocation state (a full list replaces it, a delta merges in place).
     pub(crate) fn apply(
-        &self,
+        &mut self,
         root: &VerifyingKey,
         bundle: &SyncBundle,
         now: i64,
-    ) -> Result<Self, SyncError> {
-        let mut next = self.clone();
-        if let Some(t) = &bundle.trust {
-            next.accept_trust(root, t)?;
-        }
+    ) -> Result<(), SyncError> {
+        let trust = match &bundle.trust {
+            Some(t) => {
+                self.check_trust(root, t)?;
+                Some(t)
+            }
+            None => self.trust.as_ref(),
+        };
+        let mut have = self.revocation_version;
+        let mut to_apply = Vec::new();
         for r in &bundle.revocations {
-            next.accept_revocation(r)?;
+            if check_revocation(trust, r, have)? {
+                to_apply.push(r);
+                have = r.body.list_version;
+            }
         }
-        next.prune(now);
-        Ok(next)
+        if let Some(t) = &bundle.trust {
+            self.trust = Some(t.clone());
+        }
+        for r in to_apply {
+            let b = &r.body;
+            if b.is_delta() {
+                self.revoked.merge(&b.entries);
+            } else {
+                // Free the old state before building the new one: never both at once.
+                self.revoked = RevokedSet::default();
+                self.revoked = RevokedSet::from_sorted(&b.entries);
+            }
+            self.revocation_version = b.list_version;
+            self.revocation_usable_until = Some(b.usable_until);
+            self.revocation_issued_at = Some(b.issued_at);
+        }
+        self.prune(now);
+        Ok(())
     }
 
-    fn accept_trust(&mut self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
+    fn check_trust(&self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
         let sig = Signature::from_bytes(&t.root_signature);
         root.verify_strict(&t.body.signed_bytes(), &sig)
             .map_err(|_| SyncError::BadRootSignature)?;
@@ -150,53 +175,12 @@ impl SyncedState {
                 });
             }
         }
-        self.trust = Some(t.clone());
-        Ok(())
-    }
-
-    fn accept_revocation(&mut self, r: &RevocationList) -> Result<(), SyncError> {
-        let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
-        let b = &r.body;
-        let key = trust
-            .key(b.signer_key_id)
-            .ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
-        let vk = VerifyingKey::from_bytes(&key.public_key)
-            .map_err(|_| SyncError::BadRevocationSignature)?;
-        vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
-            .map_err(|_| SyncError::BadRevocationSignature)?;
-        let have = self.revocation_version;
-        if b.is_delta() {
-            if have < b.base_version {
-                return Err(SyncError::RevocationGap {
-                    have,
-                    base: b.base_version,
-                });
-            }
-        } else if b.list_version < have {
-            return Err(SyncError::RevocationRollback {
-                have,
-                got: b.list_version,
-            });
-        } else {
-            self.revoked.clear();
-        }
-        if b.list_version < have {
-            return Ok(()); // a delta the gate already has
-        }
-        for e in &b.entries {
-            self.revoked.insert(e.serial, (e.not_after, e.reason));
-        }
-        self.revocation_version = b.list_version;
-        self.revocation_usable_until = Some(b.usable_until);
-        self.revocation_issued_at = Some(b.issued_at);
         Ok(())
     }
 
     /// Drops entries of credentials that have expired anyway.
     pub(crate) fn prune(&mut self, now: i64) {
-        let today = day_of(now);
-        self.revoked
-            .retain(|_, (not_after, _)| i64::from(*not_after) >= today);
+        self.revoked.retain_from(day_of(now));
     }
 
     pub(crate) fn status(&self, now: i64) -> SyncStatus {
@@ -225,4 +209,36 @@ impl SyncedState {
             _ => true,
         }
     }
+}
+
+/// Checks one revocation list against the trust list in force and the version `have` the gate
+/// will be at when it comes to it. `Ok(false)`: a delta the gate already has (ignored).
+fn check_revocation(
+    trust: Option<&TrustList>,
+    r: &RevocationList,
+    have: u32,
+) -> Result<bool, SyncError> {
+    let trust = trust.ok_or(SyncError::NoTrustList)?;
+    let b = &r.body;
+    let key = trust
+        .key(b.signer_key_id)
+        .ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
+    let vk =
+        VerifyingKey::from_bytes(&key.public_key).map_err(|_| SyncError::BadRevocationSignature)?;
+    vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
+        .map_err(|_| SyncError::BadRevocationSignature)?;
+    if b.is_delta() {
+        if have < b.base_version {
+            return Err(SyncError::RevocationGap {
+                have,
+                base: b.base_version,
+            });
+        }
+    } else if b.list_version < have {
+        return Err(SyncError::RevocationRollback {
+            have,
+            got: b.list_version,
+        });
+    }
+    Ok(b.list_version >= have)
 }
