@@ -83,6 +83,7 @@ run_service() {
   load
   "$LOADGEN" --url "http://127.0.0.1:$port" --reviewer bench --reviewer-password "$pass" \
     --holders "$HOLDERS" --applicants "$APPLICANTS" --concurrency "$CONCURRENCY" --seconds "$SECONDS_EACH" \
+    --server-pid "$SERVER_PID" \
     | tee "$OUT/load-$name.txt"
   load | tee -a "$OUT/load-$name.txt"
   kill "$SERVER_PID"

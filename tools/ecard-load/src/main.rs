@@ -48,6 +48,8 @@ struct Args {
     seconds: u64,
     /// Numbers citizens from here, so that runs against one database do not collide.
     first: usize,
+    /// The server's process id: its CPU time per request is reported (Linux `/proc`).
+    server_pid: Option<u32>,
 }
 
 fn args() -> Result<Args> {
@@ -60,6 +62,7 @@ fn args() -> Result<Args> {
         concurrency: 32,
         seconds: 20,
         first: 0,
+        server_pid: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -73,6 +76,7 @@ fn args() -> Result<Args> {
             "--concurrency" => a.concurrency = value()?.parse()?,
             "--seconds" => a.seconds = value()?.parse()?,
             "--first" => a.first = value()?.parse()?,
+            "--server-pid" => a.server_pid = Some(value()?.parse()?),
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -268,8 +272,40 @@ impl Api {
     }
 }
 
+/// CPU seconds (user + system) a process has used so far, from `/proc/PID/stat`; `None` off
+/// Linux. Ticks are taken as 100 a second (`CLK_TCK` on Linux).
+fn cpu_secs(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU used by the server and by this generator while a phase runs.
+struct Cpu {
+    server: Option<String>,
+    start: (Option<f64>, Option<f64>),
+}
+
+impl Cpu {
+    fn start(server_pid: Option<u32>) -> Self {
+        let server = server_pid.map(|p| p.to_string());
+        let start = (server.as_deref().and_then(cpu_secs), cpu_secs("self"));
+        Cpu { server, start }
+    }
+    /// Milliseconds of CPU per operation: (server, generator).
+    fn per_op(&self, ops: usize) -> (Option<f64>, Option<f64>) {
+        let now = (self.server.as_deref().and_then(cpu_secs), cpu_secs("self"));
+        let per = |a: Option<f64>, b: Option<f64>| Some((b? - a?) * 1e3 / ops.max(1) as f64);
+        (per(self.start.0, now.0), per(self.start.1, now.1))
+    }
+}
+
 /// Latency figures of one kind of operation.
 struct Stats {
+    cpu_ms: (Option<f64>, Option<f64>),
     count: usize,
     secs: f64,
     p50: f64,
@@ -288,6 +324,7 @@ fn stats(mut lat: Vec<Duration>, secs: f64) -> Stats {
         ms(lat[rank - 1])
     };
     Stats {
+        cpu_ms: (None, None),
         count: lat.len(),
         secs,
         p50: at(0.50),
@@ -310,11 +347,16 @@ impl Stats {
             self.p99,
             self.max
         );
+        if let (Some(server), Some(own)) = self.cpu_ms {
+            println!("  CPU per operation: server {server:.2} ms, this generator {own:.2} ms");
+        }
     }
     fn json(&self) -> Value {
         json!({
             "count": self.count, "seconds": round(self.secs), "per_sec": round(self.rate()),
             "p50_ms": round(self.p50), "p99_ms": round(self.p99), "max_ms": round(self.max),
+            "server_cpu_ms": self.cpu_ms.0.map(|x| (x * 100.0).round() / 100.0),
+            "generator_cpu_ms": self.cpu_ms.1.map(|x| (x * 100.0).round() / 100.0),
         })
     }
 }
@@ -424,6 +466,7 @@ async fn run() -> Result<()> {
     let holders = Arc::new(holders);
     let next = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(a.seconds);
+    let cpu = Cpu::start(a.server_pid);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..a.concurrency {
@@ -450,10 +493,12 @@ async fn run() -> Result<()> {
     for t in tasks {
         lat.extend(t.await??);
     }
-    let renewals = stats(lat, start.elapsed().as_secs_f64());
+    let mut renewals = stats(lat, start.elapsed().as_secs_f64());
+    renewals.cpu_ms = cpu.per_op(renewals.count);
     renewals.print("renewals (POST /api/ecard/credential)");
 
     // Submissions: every applicant once, `concurrency` at a time.
+    let cpu = Cpu::start(a.server_pid);
     let start = Instant::now();
     let api2 = api.clone();
     let key = Arc::new(AtomicUsize::new(0));
@@ -466,7 +511,8 @@ async fn run() -> Result<()> {
         }
     })
     .await?;
-    let submissions = stats(timed, start.elapsed().as_secs_f64());
+    let mut submissions = stats(timed, start.elapsed().as_secs_f64());
+    submissions.cpu_ms = cpu.per_op(submissions.count);
     submissions.print("submissions (30 KB photo + 3 scans + POST /api/applications)");
 
     println!(
