@@ -192,6 +192,18 @@ class Reader:
     def uint(self, n, name):
         return int.from_bytes(self.take(n, name), "big")
 
+    def varint(self, name):
+        """Unsigned LEB128, shortest form only, at most 64 bits (section 2.8)."""
+        value = 0
+        for i in range(10):
+            b = self.take(1, None)[0]
+            value |= (b & 0x7F) << (7 * i)
+            if b & 0x80 == 0:
+                if (b == 0 and i > 0) or value >= 1 << 64:
+                    raise Refused("MALFORMED", name)
+                return value
+        raise Refused("MALFORMED", name)
+
     def enum(self, name, table):
         v = self.uint(1, name)
         if v not in table:
@@ -308,20 +320,34 @@ def parse_trust(buf):
 
 def parse_revocation(buf):
     r = Reader(buf)
-    if r.uint(1, "version") != 1:
+    if r.uint(1, "version") != 2:
         raise Refused("UNSUPPORTED_VERSION")
     v = {"signer_key_id": r.uint(2, "signer_key_id"), "list_version": r.uint(4, "list_version"),
          "base_version": r.uint(4, "base_version"), "issued_at": r.uint(8, "issued_at"),
          "usable_until": r.uint(8, "usable_until"), "entries": []}
     count = r.uint(4, "entry_count")
-    if len(buf) - r.pos < count * 11:
+    first_day = r.uint(2, "first_day")
+    if len(buf) - r.pos < count * 2:
         raise Refused("TRUNCATED", "entries")
-    for _ in range(count):
-        v["entries"].append({"serial": r.uint(8, "serial"), "not_after": r.uint(2, "not_after"),
-                             "reason": r.enum("revocation_reason", REASON)})
-    serials = [e["serial"] for e in v["entries"]]
-    if any(a >= b for a, b in zip(serials, serials[1:])):
-        raise Refused("MALFORMED", "serial")
+    serial = 0
+    for i in range(count):
+        gap = r.varint("serial")
+        if i > 0 and gap == 0:
+            raise Refused("MALFORMED", "serial")
+        serial += gap
+        if serial >= 1 << 64:
+            raise Refused("MALFORMED", "serial")
+        day_reason = r.varint("not_after")
+        offset, reason = day_reason >> 3, day_reason & 7
+        if first_day + offset > 0xFFFF:
+            raise Refused("MALFORMED", "not_after")
+        if reason not in REASON:
+            raise Refused("MALFORMED", "revocation_reason")
+        v["entries"].append({"serial": serial, "not_after": first_day + offset,
+                             "offset": offset, "reason": reason})
+    offsets = [e["offset"] for e in v["entries"]]
+    if (count == 0 and first_day != 0) or (count > 0 and min(offsets) != 0):
+        raise Refused("MALFORMED", "first_day")
     if v["base_version"] >= v["list_version"]:
         raise Refused("MALFORMED", "base_version")
     v["body"] = buf[:r.pos]

@@ -61,3 +61,20 @@ fn credential_and_bundle_match_golden_files() {
     update("bundle.hex", &bundle);
     assert_eq!(bundle, include_str!("golden/bundle.hex"));
 }
+
+#[test]
+fn fixture_delta_matches_golden_file() {
+    use ecard_core::issuer::sign_revocation_list;
+    let delta = sign_revocation_list(
+        &common::issuer_key(),
+        common::revocation_body(
+            2,
+            1,
+            &[(common::SERIAL, ecard_core::RevocationReason::Lost)],
+        ),
+    )
+    .unwrap();
+    let hex = hex::encode(delta.to_bytes()) + "\n";
+    update("delta.hex", &hex);
+    assert_eq!(hex, include_str!("golden/delta.hex"));
+}

@@ -6,8 +6,9 @@ use serde::Serialize;
 use super::fields::RevocationReason;
 use super::wire::{signed_message, Reader, WireError, Writer};
 
-/// The only revocation-list layout this build reads and writes.
-pub const REVOCATION_VERSION: u8 = 1;
+/// The only revocation-list layout this build reads and writes (2: compact entries; layout 1
+/// had 11 fixed bytes an entry).
+pub const REVOCATION_VERSION: u8 = 2;
 /// Domain tag of the issuer's signature.
 pub const REVOCATION_TAG: &[u8] = b"HNSSC-REVOCATION-V1";
 
@@ -55,8 +56,12 @@ pub struct RevocationList {
 }
 
 impl RevocationListBody {
-    /// Canonical bytes.
+    /// Canonical bytes. Entries are written compactly (docs/FORMAT.md 3.4): each serial as the
+    /// varint of its distance from the previous one, its day and reason as one varint relative to
+    /// the list's earliest `not_after`. Serials the server hands out in sequence then take 2–4
+    /// bytes an entry instead of 11; 64-bit random serials take at most 10 + 1.
     pub fn to_bytes(&self) -> Vec<u8> {
+        let first_day = self.first_day();
         let mut w = Writer::new();
         w.u8(REVOCATION_VERSION)
             .u16(self.signer_key_id)
@@ -64,11 +69,21 @@ impl RevocationListBody {
             .u32(self.base_version)
             .u64(self.issued_at)
             .u64(self.usable_until)
-            .u32(self.entries.len() as u32);
+            .u32(self.entries.len() as u32)
+            .u16(first_day);
+        let mut previous = 0u64;
         for e in &self.entries {
-            w.u64(e.serial).u16(e.not_after).u8(e.reason.to_byte());
+            let day = u64::from(e.not_after - first_day);
+            w.varint(e.serial.wrapping_sub(previous))
+                .varint(day << 3 | u64::from(e.reason.to_byte()));
+            previous = e.serial;
         }
         w.into_vec()
+    }
+
+    /// The earliest `not_after` of the entries (0 when there are none): the base of their days.
+    fn first_day(&self) -> u16 {
+        self.entries.iter().map(|e| e.not_after).min().unwrap_or(0)
     }
 
     /// The bytes the issuer key signs.
@@ -103,17 +118,40 @@ impl RevocationListBody {
         let issued_at = r.u64()?;
         let usable_until = r.u64()?;
         let count = r.u32()? as usize;
-        // 11 bytes an entry: refuse a count the input cannot hold before allocating for it.
-        if r.remaining() < count.saturating_mul(11) {
+        let first_day = r.u16()?;
+        // At least 2 bytes an entry: refuse a count the input cannot hold before allocating.
+        if r.remaining() < count.saturating_mul(2) {
             return Err(WireError::Truncated);
         }
         let mut entries = Vec::with_capacity(count);
-        for _ in 0..count {
+        let mut previous = 0u64;
+        let mut earliest = u64::MAX;
+        for i in 0..count {
+            let gap = r.varint("serial")?;
+            // Strictly increasing: every distance after the first is at least 1, and the sum
+            // stays within 64 bits.
+            if i > 0 && gap == 0 {
+                return Err(WireError::InvalidField("serial"));
+            }
+            let serial = previous
+                .checked_add(gap)
+                .ok_or(WireError::InvalidField("serial"))?;
+            let day_reason = r.varint("not_after")?;
+            let day = day_reason >> 3;
+            earliest = earliest.min(day);
+            let not_after = u16::try_from(u64::from(first_day) + day)
+                .map_err(|_| WireError::InvalidField("not_after"))?;
+            let reason = RevocationReason::from_byte((day_reason & 7) as u8)?;
             entries.push(Revoked {
-                serial: r.u64()?,
-                not_after: r.u16()?,
-                reason: RevocationReason::from_byte(r.u8()?)?,
+                serial,
+                not_after,
+                reason,
             });
+            previous = serial;
+        }
+        // `first_day` is the earliest day itself (0 for no entries): one encoding per list.
+        if (count == 0 && first_day != 0) || (count > 0 && earliest != 0) {
+            return Err(WireError::InvalidField("first_day"));
         }
         let body = RevocationListBody {
             signer_key_id,

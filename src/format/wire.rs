@@ -60,6 +60,15 @@ impl Writer {
         self.0.extend_from_slice(b);
         self
     }
+    /// An unsigned LEB128 varint: 7 bits a byte, least significant group first, high bit set
+    /// on every byte but the last; always the shortest form (1 to 10 bytes).
+    pub(crate) fn varint(&mut self, mut v: u64) -> &mut Self {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.u8(v as u8)
+    }
     /// A string of at most 255 bytes, preceded by its length.
     pub(crate) fn short_str(&mut self, s: &str) -> &mut Self {
         debug_assert!(s.len() <= 255);
@@ -112,6 +121,26 @@ impl<'a> Reader<'a> {
     pub(crate) fn u64(&mut self) -> Result<u64, WireError> {
         Ok(u64::from_be_bytes(self.array()?))
     }
+    /// A varint written by [`Writer::varint`]. Only the shortest form is accepted (no final
+    /// `0x00` byte after another byte), and only values that fit 64 bits: anything else is
+    /// `InvalidField(field)`, so each value has exactly one encoding.
+    pub(crate) fn varint(&mut self, field: &'static str) -> Result<u64, WireError> {
+        let mut v = 0u64;
+        for i in 0..10 {
+            let b = self.u8()?;
+            if i == 9 && b > 1 {
+                return Err(WireError::InvalidField(field));
+            }
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                if b == 0 && i > 0 {
+                    return Err(WireError::InvalidField(field));
+                }
+                return Ok(v);
+            }
+        }
+        Err(WireError::InvalidField(field))
+    }
     pub(crate) fn short_str(&mut self, field: &'static str) -> Result<&'a str, WireError> {
         let len = self.u8()? as usize;
         std::str::from_utf8(self.take(len)?).map_err(|_| WireError::InvalidField(field))
@@ -135,4 +164,57 @@ pub(crate) fn signed_message(tag: &[u8], body: &[u8]) -> Vec<u8> {
     m.push(0);
     m.extend_from_slice(body);
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(v: u64) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.varint(v);
+        w.into_vec()
+    }
+
+    #[test]
+    fn varints_round_trip_in_their_shortest_form() {
+        for (v, len) in [
+            (0u64, 1),
+            (1, 1),
+            (127, 1),
+            (128, 2),
+            (16_383, 2),
+            (16_384, 3),
+            (1 << 49, 8),
+            ((1 << 56) - 1, 8),
+            (1 << 56, 9),
+            (u64::MAX, 10),
+        ] {
+            let bytes = encode(v);
+            assert_eq!(bytes.len(), len, "{v}");
+            let mut r = Reader::new(&bytes);
+            assert_eq!(r.varint("x"), Ok(v));
+            r.finish().unwrap();
+        }
+        assert_eq!(encode(300), [0xac, 0x02]);
+    }
+
+    #[test]
+    fn other_varint_forms_are_refused() {
+        let refused = |b: &[u8]| Reader::new(b).varint("x");
+        // Overlong: 0 and 1 with a needless continuation byte.
+        assert_eq!(refused(&[0x80, 0x00]), Err(WireError::InvalidField("x")));
+        assert_eq!(
+            refused(&[0x81, 0x80, 0x00]),
+            Err(WireError::InvalidField("x"))
+        );
+        // More than 64 bits.
+        let mut too_big = vec![0xff; 9];
+        too_big.push(0x02);
+        assert_eq!(refused(&too_big), Err(WireError::InvalidField("x")));
+        assert_eq!(refused(&[0xff; 11]), Err(WireError::InvalidField("x")));
+        // Ends inside the varint.
+        assert_eq!(refused(&[0x80]), Err(WireError::Truncated));
+        assert_eq!(refused(&[]), Err(WireError::Truncated));
+    }
 }

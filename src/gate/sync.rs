@@ -7,11 +7,13 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Serialize;
 
 use crate::format::bundle::SyncBundle;
-use crate::format::fields::{day_of, RevocationReason};
+use crate::format::fields::day_of;
 use crate::format::manifest::Manifest;
 use crate::format::revocation::RevocationList;
 use crate::format::trust::TrustList;
 use crate::format::WireError;
+
+use super::revoked::RevokedSet;
 
 /// Why a bundle was not loaded. The gate keeps what it had.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +123,7 @@ impl std::error::Error for SyncError {}
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SyncedState {
     pub(crate) trust: Option<TrustList>,
-    pub(crate) revoked: BTreeMap<u64, (u16, RevocationReason)>,
+    pub(crate) revoked: RevokedSet,
     pub(crate) revocation_version: u32,
     pub(crate) revocation_usable_until: Option<u64>,
     pub(crate) revocation_issued_at: Option<u64>,
@@ -162,57 +164,68 @@ pub struct ManifestStatus {
 }
 
 impl SyncedState {
-    /// Applies a bundle to a copy and returns it; `self` is unchanged on error. Manifests are
-    /// kept only by a gate with a venue (`venue`), and only its own venue's.
+    /// Applies a bundle: checks every section first and changes nothing on error; then commits
+    /// without copying the revocation state (a full list replaces it, a delta merges in place).
+    /// Manifests are kept only by a gate with a venue (`venue`), and only its own venue's.
     pub(crate) fn apply(
-        &self,
+        &mut self,
         root: &VerifyingKey,
         bundle: &SyncBundle,
         now: i64,
         venue: Option<u32>,
-    ) -> Result<Self, SyncError> {
-        let mut next = self.clone();
-        if let Some(t) = &bundle.trust {
-            next.accept_trust(root, t)?;
-        }
+    ) -> Result<(), SyncError> {
+        let trust = match &bundle.trust {
+            Some(t) => {
+                self.check_trust(root, t)?;
+                Some(t)
+            }
+            None => self.trust.as_ref(),
+        };
+        let mut have = self.revocation_version;
+        let mut to_apply = Vec::new();
         for r in &bundle.revocations {
-            next.accept_revocation(r)?;
+            if check_revocation(trust, r, have)? {
+                to_apply.push(r);
+                have = r.body.list_version;
+            }
         }
+        let mut manifests: Vec<&Manifest> = Vec::new();
         if let Some(venue) = venue {
             for m in &bundle.manifests {
-                next.accept_manifest(m, venue)?;
+                let newer_held = self
+                    .manifests
+                    .get(&m.body.day)
+                    .into_iter()
+                    .chain(manifests.iter().copied().filter(|h| h.body.day == m.body.day))
+                    .any(|h| h.body.issued_at > m.body.issued_at);
+                check_manifest(trust, m, venue, newer_held)?;
+                manifests.push(m);
             }
         }
-        next.prune(now);
-        Ok(next)
-    }
-
-    fn accept_manifest(&mut self, m: &Manifest, venue: u32) -> Result<(), SyncError> {
-        let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
-        let b = &m.body;
-        if b.venue_id != venue {
-            return Err(SyncError::WrongVenue {
-                gate: venue,
-                got: b.venue_id,
-            });
+        if let Some(t) = &bundle.trust {
+            self.trust = Some(t.clone());
         }
-        let key = trust
-            .key(b.signer_key_id)
-            .ok_or(SyncError::BadManifestSignature)?;
-        let vk = VerifyingKey::from_bytes(&key.public_key)
-            .map_err(|_| SyncError::BadManifestSignature)?;
-        vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&m.signature))
-            .map_err(|_| SyncError::BadManifestSignature)?;
-        if let Some(have) = self.manifests.get(&b.day) {
-            if have.body.issued_at > b.issued_at {
-                return Err(SyncError::ManifestRollback { day: b.day });
+        for r in to_apply {
+            let b = &r.body;
+            if b.is_delta() {
+                self.revoked.merge(&b.entries);
+            } else {
+                // Free the old state before building the new one: never both at once.
+                self.revoked = RevokedSet::default();
+                self.revoked = RevokedSet::from_sorted(&b.entries);
             }
+            self.revocation_version = b.list_version;
+            self.revocation_usable_until = Some(b.usable_until);
+            self.revocation_issued_at = Some(b.issued_at);
         }
-        self.manifests.insert(b.day, m.clone());
+        for m in manifests {
+            self.manifests.insert(m.body.day, m.clone());
+        }
+        self.prune(now);
         Ok(())
     }
 
-    fn accept_trust(&mut self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
+    fn check_trust(&self, root: &VerifyingKey, t: &TrustList) -> Result<(), SyncError> {
         let sig = Signature::from_bytes(&t.root_signature);
         root.verify_strict(&t.body.signed_bytes(), &sig)
             .map_err(|_| SyncError::BadRootSignature)?;
@@ -224,53 +237,13 @@ impl SyncedState {
                 });
             }
         }
-        self.trust = Some(t.clone());
-        Ok(())
-    }
-
-    fn accept_revocation(&mut self, r: &RevocationList) -> Result<(), SyncError> {
-        let trust = self.trust.as_ref().ok_or(SyncError::NoTrustList)?;
-        let b = &r.body;
-        let key = trust
-            .key(b.signer_key_id)
-            .ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
-        let vk = VerifyingKey::from_bytes(&key.public_key)
-            .map_err(|_| SyncError::BadRevocationSignature)?;
-        vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
-            .map_err(|_| SyncError::BadRevocationSignature)?;
-        let have = self.revocation_version;
-        if b.is_delta() {
-            if have < b.base_version {
-                return Err(SyncError::RevocationGap {
-                    have,
-                    base: b.base_version,
-                });
-            }
-        } else if b.list_version < have {
-            return Err(SyncError::RevocationRollback {
-                have,
-                got: b.list_version,
-            });
-        } else {
-            self.revoked.clear();
-        }
-        if b.list_version < have {
-            return Ok(()); // a delta the gate already has
-        }
-        for e in &b.entries {
-            self.revoked.insert(e.serial, (e.not_after, e.reason));
-        }
-        self.revocation_version = b.list_version;
-        self.revocation_usable_until = Some(b.usable_until);
-        self.revocation_issued_at = Some(b.issued_at);
         Ok(())
     }
 
     /// Drops entries of credentials that have expired anyway.
     pub(crate) fn prune(&mut self, now: i64) {
+        self.revoked.retain_from(day_of(now));
         let today = day_of(now);
-        self.revoked
-            .retain(|_, (not_after, _)| i64::from(*not_after) >= today);
         self.manifests.retain(|day, _| i64::from(*day) >= today);
     }
 
@@ -310,4 +283,65 @@ impl SyncedState {
             _ => true,
         }
     }
+}
+
+/// Checks one revocation list against the trust list in force and the version `have` the gate
+/// will be at when it comes to it. `Ok(false)`: a delta the gate already has (ignored).
+fn check_revocation(
+    trust: Option<&TrustList>,
+    r: &RevocationList,
+    have: u32,
+) -> Result<bool, SyncError> {
+    let trust = trust.ok_or(SyncError::NoTrustList)?;
+    let b = &r.body;
+    let key = trust
+        .key(b.signer_key_id)
+        .ok_or(SyncError::UnknownSigner(b.signer_key_id))?;
+    let vk =
+        VerifyingKey::from_bytes(&key.public_key).map_err(|_| SyncError::BadRevocationSignature)?;
+    vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&r.signature))
+        .map_err(|_| SyncError::BadRevocationSignature)?;
+    if b.is_delta() {
+        if have < b.base_version {
+            return Err(SyncError::RevocationGap {
+                have,
+                base: b.base_version,
+            });
+        }
+    } else if b.list_version < have {
+        return Err(SyncError::RevocationRollback {
+            have,
+            got: b.list_version,
+        });
+    }
+    Ok(b.list_version >= have)
+}
+
+/// Checks a manifest for the gate of `venue`: its venue, its signature by a key of the trust
+/// list, and that the gate holds no newer one for its day.
+fn check_manifest(
+    trust: Option<&TrustList>,
+    m: &Manifest,
+    venue: u32,
+    newer_held: bool,
+) -> Result<(), SyncError> {
+    let trust = trust.ok_or(SyncError::NoTrustList)?;
+    let b = &m.body;
+    if b.venue_id != venue {
+        return Err(SyncError::WrongVenue {
+            gate: venue,
+            got: b.venue_id,
+        });
+    }
+    let key = trust
+        .key(b.signer_key_id)
+        .ok_or(SyncError::BadManifestSignature)?;
+    let vk =
+        VerifyingKey::from_bytes(&key.public_key).map_err(|_| SyncError::BadManifestSignature)?;
+    vk.verify_strict(&b.signed_bytes(), &Signature::from_bytes(&m.signature))
+        .map_err(|_| SyncError::BadManifestSignature)?;
+    if newer_held {
+        return Err(SyncError::ManifestRollback { day: b.day });
+    }
+    Ok(())
 }

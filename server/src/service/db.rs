@@ -22,6 +22,21 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Where [`Db::begin_write`] takes its connection. SQLite: a pool of one, so writers queue
+    /// in the pool (woken in order the moment the writer commits) instead of polling SQLite's
+    /// write lock with its busy handler's sleeps. PostgreSQL: the same pool as `pool`.
+    write: AnyPool,
+}
+
+/// `synchronous` for SQLite: `FULL` unless `ECARD_SQLITE_SYNCHRONOUS=normal` (docs/SCALE.md).
+/// FULL syncs the WAL at every commit, so an acknowledged write (a 挂失, a credential and its
+/// serial) survives a power cut; NORMAL may lose the last commits then (never on a crash of
+/// the process), and the serials of lost credentials would be handed out again.
+fn sqlite_synchronous() -> &'static str {
+    match std::env::var("ECARD_SQLITE_SYNCHRONOUS") {
+        Ok(v) if v.eq_ignore_ascii_case("normal") => "NORMAL",
+        _ => "FULL",
+    }
 }
 
 static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -41,17 +56,41 @@ impl Db {
 
     async fn open(url: &str, backend: Backend) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
+        let pool = Self::pool(
+            url,
+            backend,
+            if backend == Backend::Sqlite { 4 } else { 16 },
+        )
+        .await?;
+        let write = match backend {
+            Backend::Sqlite => Self::pool(url, backend, 1).await?,
+            Backend::Postgres => pool.clone(),
+        };
+        let db = Db {
+            pool,
+            backend,
+            write,
+        };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn pool(url: &str, backend: Backend, size: u32) -> Result<AnyPool, sqlx::Error> {
         let options = sqlx::any::AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+        let synchronous = sqlite_synchronous();
+        AnyPoolOptions::new()
+            .max_connections(size)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL with full sync: an acknowledged write survives a crash or power
-                        // loss; readers never block the writer.
+                        // WAL: readers never block the writer. `synchronous` FULL by default:
+                        // an acknowledged write survives a crash or power loss.
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                            )
+                            .as_str(),
                         )
                         .await?;
                     }
@@ -59,10 +98,7 @@ impl Db {
                 })
             })
             .connect_with(options)
-            .await?;
-        let db = Db { pool, backend };
-        db.migrate().await?;
-        Ok(db)
+            .await
     }
 
     /// Starts a transaction that will write. SQLite takes its write lock at once
@@ -70,7 +106,7 @@ impl Db {
     /// "database is locked" when another writer got in between, whatever the busy timeout.
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
     }
