@@ -6,6 +6,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use common::{Backend, Harness, Jar, Person};
+use serde_json::json;
 
 async fn harness() -> Harness {
     Harness::start(Backend::Sqlite).await.expect("SQLite")
@@ -116,4 +117,433 @@ async fn json_bodies_over_the_limit_are_refused_with_413() {
         )
         .await;
     r.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE", None);
+}
+
+// ---- personal data at rest ----
+
+/// Every way an ID number or a birth date could sit in a file as it is: the text, and the hex
+/// of the text.
+fn plain_forms(secret: &str) -> Vec<Vec<u8>> {
+    vec![
+        secret.as_bytes().to_vec(),
+        hex::encode(secret.as_bytes()).into_bytes(),
+        hex::encode_upper(secret.as_bytes()).into_bytes(),
+    ]
+}
+
+/// How many times any plain form of any secret occurs in `haystack`.
+fn plaintext_hits(haystack: &[u8], secrets: &[String]) -> Vec<String> {
+    let mut hits = Vec::new();
+    for s in secrets {
+        for form in plain_forms(s) {
+            let n = haystack
+                .windows(form.len())
+                .filter(|w| *w == form.as_slice())
+                .count();
+            if n > 0 {
+                hits.push(format!("{s} ({n}x as {})", String::from_utf8_lossy(&form)));
+            }
+        }
+    }
+    hits
+}
+
+/// Every byte the database keeps: the SQLite files (main, WAL, shared memory) in the data
+/// directory, or a `pg_dump` of the PostgreSQL database (`None` when pg_dump is not there).
+fn database_bytes(h: &Harness) -> Option<Vec<u8>> {
+    match h.database_url() {
+        None => {
+            let mut all = Vec::new();
+            for e in std::fs::read_dir(h.data_dir()).expect("data dir") {
+                let path = e.expect("entry").path();
+                let name = path.file_name().unwrap().to_string_lossy().to_string();
+                if name.starts_with("ecard.sqlite3") {
+                    all.extend(std::fs::read(&path).expect("read"));
+                }
+            }
+            assert!(all.len() > 10_000, "the SQLite file is there");
+            Some(all)
+        }
+        Some(url) => {
+            let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin/pg_dump"))
+                .find(|p| p.exists())?;
+            let out = std::process::Command::new(pg_dump)
+                .arg("--data-only")
+                .arg(url)
+                .output()
+                .expect("pg_dump");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            Some(out.stdout)
+        }
+    }
+}
+
+/// The birth dates in an ID number, as YYYYMMDD and YYYY-MM-DD.
+fn birth_dates(id: &str) -> [String; 2] {
+    let d = &id[6..14];
+    [
+        d.to_string(),
+        format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]),
+    ]
+}
+
+/// Several people register and apply (with uploaded photos and scans, a guardian's number, a
+/// batch of an employer); then no ID number, birth date or photo is found in the database's
+/// files, while reviewers and holders still read them through the API.
+async fn personal_data_is_sealed_at_rest(backend: Backend) {
+    let Some(h) = Harness::start_strict(backend).await else {
+        return;
+    };
+    let people = [Person::zhang(), Person::li(), Person::father()];
+    let mut secrets: Vec<String> = Vec::new();
+    let mut ids = Vec::new();
+    for p in &people {
+        let mut jar = h.citizen(p).await;
+        let materials = h.upload_materials(&mut jar, false).await;
+        let r = h
+            .post_with(
+                &mut jar,
+                "/api/applications",
+                &[("idempotency-key", &format!("seal-{}", p.phone))],
+                p.application_with(materials),
+            )
+            .await;
+        ids.push(r.expect(StatusCode::CREATED)["id"].as_i64().unwrap());
+        secrets.push(p.id_number.clone());
+        secrets.extend(birth_dates(&p.id_number));
+    }
+    // The father applies for his child: the guardian's number is in the form.
+    let child = Person::minor();
+    let mut father = Jar::none();
+    h.post(&mut father, "/api/citizens/login", Person::father().login_body())
+        .await
+        .expect(StatusCode::OK);
+    let materials = h.upload_materials(&mut father, true).await;
+    h.post_with(
+        &mut father,
+        "/api/applications",
+        &[("idempotency-key", "seal-child")],
+        child.application_with(materials),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    secrets.push(child.id_number.clone());
+    secrets.extend(birth_dates(&child.id_number));
+    // A batch of an employer with two more people.
+    let batch_people = [
+        common::id_number("41072119900101123"),
+        common::id_number("41072119920202234"),
+    ];
+    let csv = format!(
+        "category,name,phone,document_kind,document_number\n\
+         citizen,赵六,13900000011,resident_id,{}\n\
+         citizen,钱七,13900000012,resident_id,{}\n",
+        batch_people[0], batch_people[1]
+    );
+    let r = h
+        .request(
+            &mut father,
+            Method::POST,
+            "/api/batches?channel=employer&agent_name=%E6%B2%B3%E5%8D%97%E6%9F%90%E5%85%AC%E5%8F%B8&agent_uscc=914403001922038216",
+            &[("content-type", "text/csv"), ("idempotency-key", "seal-batch-1")],
+            Body::from(csv),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    for n in &batch_people {
+        secrets.push(n.clone());
+        secrets.extend(birth_dates(n));
+    }
+    let mut reviewer = h.reviewer("shenhe01").await;
+    h.post(
+        &mut reviewer,
+        &format!("/api/review/applications/{}/approve", ids[0]),
+        json!({}),
+    )
+    .await
+    .expect(StatusCode::OK);
+
+    if let Some(bytes) = database_bytes(&h) {
+        let hits = plaintext_hits(&bytes, &secrets);
+        eprintln!(
+            "{:?}: scanned {} bytes for {} secrets: {} plaintext hits",
+            backend,
+            bytes.len(),
+            secrets.len(),
+            hits.len()
+        );
+        assert!(hits.is_empty(), "plain personal data at rest: {hits:?}");
+        // The photo's pixels are not stored as they were uploaded either.
+        let photo_head = &common::GOOD_PHOTO[..64];
+        assert!(
+            !bytes.windows(64).any(|w| w == photo_head),
+            "a photo is stored in plain"
+        );
+    } else {
+        eprintln!("pg_dump not found: the PostgreSQL scan was skipped");
+    }
+    // The reviewer still reads the decrypted application and the photo.
+    let d = h
+        .get(&mut reviewer, &format!("/api/review/applications/{}", ids[1]))
+        .await;
+    let d = d.expect(StatusCode::OK);
+    assert_eq!(d["application"]["document"]["number"], people[1].id_number);
+    let photo = d["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "photo")
+        .expect("photo material")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = h
+        .get(&mut reviewer, &format!("/api/review/uploads/{photo}"))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.bytes, common::GOOD_PHOTO);
+    // The holder sees their full number on their own screen, and their card.
+    let mut zhang = Jar::none();
+    h.post(&mut zhang, "/api/citizens/login", people[0].login_body())
+        .await
+        .expect(StatusCode::OK);
+    let me = h.get(&mut zhang, "/api/me/details").await;
+    assert_eq!(me.expect(StatusCode::OK)["id_number"], people[0].id_number);
+    assert!(me.json["card_number"].is_string(), "{}", me.text());
+    // A second registration with the same number is still refused (blind index).
+    let mut again = people[1].register_body();
+    again["phone"] = json!("13911112222");
+    h.post(&mut Jar::none(), "/api/citizens/register", again)
+        .await
+        .expect_error(StatusCode::CONFLICT, "ALREADY_REGISTERED", None);
+    // The batch detail shows the reviewer the numbers.
+    let batches = h.get(&mut reviewer, "/api/review/batches").await;
+    let batch_id = batches.expect(StatusCode::OK)["batches"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let detail = h
+        .get(&mut reviewer, &format!("/api/review/batches/{batch_id}"))
+        .await;
+    let numbers: Vec<&str> = detail.expect(StatusCode::OK)["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["id_number"].as_str())
+        .collect();
+    assert_eq!(numbers, batch_people.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn personal_data_is_sealed_at_rest_sqlite() {
+    personal_data_is_sealed_at_rest(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn personal_data_is_sealed_at_rest_postgres() {
+    personal_data_is_sealed_at_rest(Backend::Postgres).await;
+}
+
+#[test]
+fn the_pii_key_file_is_private_and_not_in_the_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    ecard::service::keystore::KeyStore::open_or_create(dir.path(), common::NOW).expect("keys");
+    let path = dir.path().join("keys").join("pii.key");
+    let meta = std::fs::metadata(&path).expect("pii.key created on first start");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    }
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(text.trim().len(), 64, "32 bytes in hex");
+    // Opening again keeps the same key: a value sealed before opens after.
+    let a = ecard::service::keystore::KeyStore::open_or_create(dir.path(), common::NOW).unwrap();
+    let sealed = a
+        .pii
+        .seal_text(ecard::service::pii::ID_NUMBER, "11010519491231002X")
+        .unwrap();
+    let b = ecard::service::keystore::KeyStore::open_or_create(dir.path(), common::NOW).unwrap();
+    assert_eq!(
+        b.pii
+            .open_text(ecard::service::pii::ID_NUMBER, &sealed)
+            .unwrap(),
+        "11010519491231002X"
+    );
+    // A value sealed as one kind does not open as another.
+    assert!(b.pii.open_text(ecard::service::pii::FORM, &sealed).is_err());
+}
+
+// ---- rate limits ----
+
+/// A harness whose rate limits are `spec`, with the client's address taken from
+/// `X-Forwarded-For` (as behind a reverse proxy).
+async fn limited(backend: Backend, spec: &str) -> Option<Harness> {
+    let config = ecard::service::state::Config {
+        rate_limits: ecard::service::limits::RateLimits::parse(spec).expect("spec"),
+        client_ip_header: Some("x-forwarded-for".into()),
+        ..Default::default()
+    };
+    Harness::start_configured(backend, common::confirm_everything(), config).await
+}
+
+/// POST JSON from the client address `ip`.
+async fn post_from(h: &Harness, jar: &mut Jar, ip: &str, path: &str, body: serde_json::Value) -> common::Resp {
+    h.post_with(jar, path, &[("x-forwarded-for", ip)], body).await
+}
+
+#[track_caller]
+fn expect_429(r: &common::Resp, code: &str) -> u64 {
+    r.expect_error(StatusCode::TOO_MANY_REQUESTS, code, None);
+    let message = r.json["message"].as_str().unwrap();
+    assert!(message.contains("秒后再试"), "{message}");
+    let secs: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!(secs >= 1);
+    assert_eq!(r.json["retry_after"], secs, "{}", r.text());
+    secs
+}
+
+#[tokio::test]
+async fn logins_and_registrations_are_limited_per_client_address() {
+    let h = limited(Backend::Sqlite, "off,login=3/3600,register=2/3600")
+        .await
+        .unwrap();
+    let p = Person::zhang();
+    for _ in 0..3 {
+        post_from(&h, &mut Jar::none(), "203.0.113.7", "/api/citizens/login", p.login_body())
+            .await
+            .expect(StatusCode::UNAUTHORIZED);
+    }
+    let r = post_from(&h, &mut Jar::none(), "203.0.113.7", "/api/citizens/login", p.login_body()).await;
+    let wait = expect_429(&r, "TOO_MANY_REQUESTS");
+    assert!(wait > 60, "3 an hour: about 20 minutes to wait, got {wait}");
+    // Reviewer logins share the address's allowance.
+    let r = post_from(
+        &h,
+        &mut Jar::none(),
+        "203.0.113.7",
+        "/api/review/login",
+        json!({ "username": "nobody", "password": "whatever-123" }),
+    )
+    .await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
+    // Another address is not affected.
+    post_from(&h, &mut Jar::none(), "198.51.100.1", "/api/citizens/login", p.login_body())
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    // Registration: two per address; the third is refused and changes nothing.
+    for q in [Person::zhang(), Person::li()] {
+        post_from(&h, &mut Jar::none(), "203.0.113.8", "/api/citizens/register", q.register_body())
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let r = post_from(
+        &h,
+        &mut Jar::none(),
+        "203.0.113.8",
+        "/api/citizens/register",
+        Person::father().register_body(),
+    )
+    .await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
+    assert_eq!(h.count("users").await, 2);
+}
+
+#[tokio::test]
+async fn applications_and_credentials_are_limited_per_account() {
+    let h = limited(Backend::Sqlite, "off,apply=1/3600,credential=2/3600")
+        .await
+        .unwrap();
+    let mut reviewer = h.reviewer("shenhe01").await;
+    let p = Person::zhang();
+    let (mut jar, _, _) = h.holder(&p, &mut reviewer).await;
+    // The holder already applied once (in `holder`): the next submission is refused at once,
+    // whatever the address, and nothing is stored.
+    let before = h.count("applications").await;
+    let r = h
+        .post_with(
+            &mut jar,
+            "/api/applications",
+            &[("idempotency-key", "second-try-1"), ("x-forwarded-for", "192.0.2.99")],
+            Person::minor().application(),
+        )
+        .await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
+    assert_eq!(h.count("applications").await, before);
+    // Another account is not affected.
+    let mut li = h.citizen(&Person::li()).await;
+    h.apply(&mut li, &Person::li(), "li-apply-1")
+        .await
+        .expect(StatusCode::CREATED);
+    // Credentials: two, then 429.
+    for seed in 1..=2 {
+        h.credential(&mut jar, &common::device_key(seed))
+            .await
+            .expect(StatusCode::CREATED);
+    }
+    let r = h.credential(&mut jar, &common::device_key(3)).await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
+    assert_eq!(h.count("credentials").await, 2);
+}
+
+/// A reviewer account backs off after failed logins: locked with `429 LOGIN_LOCKED` and a
+/// `Retry-After` that doubles, even for the right password while locked; a success clears it.
+async fn reviewer_login_backs_off_per_account(backend: Backend) {
+    let Some(h) = limited(backend, "off,backoff=2/10/100").await else {
+        return;
+    };
+    h.reviewer("shenhe01").await;
+    let wrong = json!({ "username": "shenhe01", "password": "wrong-password-1" });
+    let right = json!({ "username": "shenhe01", "password": common::REVIEWER_PASSWORD });
+    let login = |body: serde_json::Value| {
+        let h = &h;
+        async move { h.post(&mut Jar::none(), "/api/review/login", body).await }
+    };
+    for _ in 0..2 {
+        login(wrong.clone())
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS", None);
+    }
+    // The third failure locks for 10 s; the right password is refused while locked.
+    assert_eq!(expect_429(&login(wrong.clone()).await, "LOGIN_LOCKED"), 10);
+    assert_eq!(expect_429(&login(right.clone()).await, "LOGIN_LOCKED"), 10);
+    h.set_now(h.now() + 4);
+    assert_eq!(expect_429(&login(right.clone()).await, "LOGIN_LOCKED"), 6);
+    // After the lock, another failure locks for twice as long.
+    h.set_now(h.now() + 7);
+    assert_eq!(expect_429(&login(wrong.clone()).await, "LOGIN_LOCKED"), 20);
+    h.set_now(h.now() + 21);
+    // A success clears the count: two free failures again.
+    login(right.clone()).await.expect(StatusCode::OK);
+    for _ in 0..2 {
+        login(wrong.clone())
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS", None);
+    }
+    // Other accounts are not locked by this one's failures.
+    let citizen = Person::zhang();
+    h.register(&citizen).await.expect(StatusCode::CREATED);
+    h.post(&mut Jar::none(), "/api/citizens/login", citizen.login_body())
+        .await
+        .expect(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reviewer_login_backs_off_per_account_sqlite() {
+    reviewer_login_backs_off_per_account(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn reviewer_login_backs_off_per_account_postgres() {
+    reviewer_login_backs_off_per_account(Backend::Postgres).await;
 }

@@ -48,10 +48,11 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL with full sync: an acknowledged write survives a crash or power
-                        // loss; readers never block the writer.
+                        // loss; readers never block the writer. Deleted content is zeroed
+                        // (secure_delete): no plain copy of sealed data stays in free pages.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
                     }

@@ -13,20 +13,22 @@ mod error;
 mod extract;
 mod gates;
 mod headers;
+pub mod limits;
 pub mod keystore;
+pub mod pii;
 mod review;
 pub mod state;
 mod uploads;
 mod validate;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::services::ServeDir;
 
 pub use auth::hash_password;
@@ -77,8 +79,16 @@ pub fn app(state: AppState) -> Router {
         .route("/gates/bundle", get(gates::bundle))
         .route("/gates/scans", post(gates::upload_scans))
         .fallback(|| async { error::ApiError::not_found("接口") });
+    let limiters = Arc::new(limits::Limiters::new(&state.config.rate_limits));
+    let api = api
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(Extension(Arc::clone(&limiters)))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), limiters),
+            limits::per_address,
+        ));
     Router::new()
-        .nest("/api", api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))
+        .nest("/api", api)
         .fallback_service(www)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -113,15 +123,14 @@ pub async fn open_db(s: &Storage<'_>) -> Result<Db, String> {
 pub async fn serve(
     listen: SocketAddr,
     storage: Storage<'_>,
-    www_dir: PathBuf,
+    config: Config,
 ) -> Result<(), String> {
     let clock = state::system_clock();
     let keys = KeyStore::open_or_create(storage.data_dir, clock()).map_err(|e| e.to_string())?;
     let db = open_db(&storage).await?;
-    let config = Config {
-        www_dir,
-        ..Config::default()
-    };
+    pii::seal_existing(&db, &keys.pii)
+        .await
+        .map_err(|e| format!("sealing personal data: {}", e.message))?;
     let state = AppState {
         db,
         keys: Arc::new(keys),
@@ -141,8 +150,12 @@ pub async fn serve(
         "ecard serve: http://{listen}/  ({backend}, data in {})",
         storage.data_dir.display()
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
+    // The peer address is the client's for the rate limits (unless a proxy header is set).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())
 }

@@ -30,6 +30,8 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -403,6 +405,15 @@ impl Harness {
 
     /// A new service with the given data-sharing answers.
     pub async fn start_with(backend: Backend, confirmations: Confirmations) -> Option<Harness> {
+        Self::start_configured(backend, confirmations, Config::default()).await
+    }
+
+    /// A new service with the given data-sharing answers and settings (rate limits, …).
+    pub async fn start_configured(
+        backend: Backend,
+        confirmations: Confirmations,
+        config: Config,
+    ) -> Option<Harness> {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db, pg) = match backend {
             Backend::Sqlite => (
@@ -423,7 +434,7 @@ impl Harness {
             db,
             keys: Arc::new(keys),
             clock,
-            config: Arc::new(Config::default()),
+            config: Arc::new(config),
             confirmations,
         };
         Some(Harness {
@@ -438,6 +449,16 @@ impl Harness {
 
     pub fn now(&self) -> i64 {
         self.now.load(Ordering::SeqCst)
+    }
+
+    /// The data directory (keys, and the SQLite file on SQLite).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The PostgreSQL database's URL, on PostgreSQL.
+    pub fn database_url(&self) -> Option<&str> {
+        self._pg.as_ref().map(|p| p.url.as_str())
     }
 
     pub fn set_now(&self, t: i64) {
