@@ -72,11 +72,21 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
         .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
     }
-    let wrong_check = format!("{}0", &id_number("41072119880808123")[..17]);
+    let good = id_number("41072119880808123");
+    let wrong_check = format!(
+        "{}{}",
+        &good[..17],
+        if good.ends_with('0') { '1' } else { '0' }
+    );
     let mut bad = li.register_body();
     bad["id_number"] = json!(wrong_check);
     bad["phone"] = json!("13800000099");
-    let (s, _) = send(browser().post(server.url("/api/citizens/register")).json(&bad)).await;
+    let (s, _) = send(
+        browser()
+            .post(server.url("/api/citizens/register"))
+            .json(&bad),
+    )
+    .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     seeded.push(wrong_check);
     let (s, _) = send(
@@ -91,7 +101,11 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
     let mut ids = Vec::new();
     for (p, for_whom, minor) in [(&zhang, &zhang, false), (&father, &child, true)] {
         let http = browser();
-        let (s, _) = send(http.post(server.url("/api/citizens/login")).json(&p.login_body())).await;
+        let (s, _) = send(
+            http.post(server.url("/api/citizens/login"))
+                .json(&p.login_body()),
+        )
+        .await;
         assert_eq!(s, StatusCode::OK);
         let materials = upload_all(&http, &server, minor).await;
         let (s, b) = send(
@@ -107,7 +121,10 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
         broken["document"]["number"] = json!(format!("{}X", &for_whom.id_number[..17]));
         send(
             http.post(server.url("/api/applications"))
-                .header("idempotency-key", format!("log-test-bad-{}", for_whom.phone))
+                .header(
+                    "idempotency-key",
+                    format!("log-test-bad-{}", for_whom.phone),
+                )
                 .json(&broken),
         )
         .await;
@@ -115,10 +132,18 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
         send(http.get(server.url("/api/applications"))).await;
     }
     // A batch of an employer, uploaded by 李四.
-    let batch = [id_number("41072119930303345"), id_number("41072119940404456")];
+    let batch = [
+        id_number("41072119930303345"),
+        id_number("41072119940404456"),
+    ];
     seeded.extend(batch.iter().cloned());
     let li_http = browser();
-    send(li_http.post(server.url("/api/citizens/login")).json(&li.login_body())).await;
+    send(
+        li_http
+            .post(server.url("/api/citizens/login"))
+            .json(&li.login_body()),
+    )
+    .await;
     let csv = format!(
         "category,name,phone,document_kind,document_number\n\
          citizen,赵六,13900000011,resident_id,{}\n\
@@ -150,12 +175,19 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
     assert_eq!(s, StatusCode::OK);
     send(reviewer.get(server.url("/api/review/queue"))).await;
     for id in &ids {
-        let (s, d) = send(reviewer.get(server.url(&format!("/api/review/applications/{id}")))).await;
+        let (s, d) =
+            send(reviewer.get(server.url(&format!("/api/review/applications/{id}")))).await;
         assert_eq!(s, StatusCode::OK);
         for m in d["materials"].as_array().unwrap() {
-            send(reviewer.get(server.url(&format!("/api/review/uploads/{}", m["id"].as_str().unwrap())))).await;
+            send(reviewer.get(server.url(&format!(
+                "/api/review/uploads/{}",
+                m["id"].as_str().unwrap()
+            ))))
+            .await;
         }
-        let (s, _) = send(reviewer.post(server.url(&format!("/api/review/applications/{id}/approve")))).await;
+        let (s, _) =
+            send(reviewer.post(server.url(&format!("/api/review/applications/{id}/approve"))))
+                .await;
         assert_eq!(s, StatusCode::OK);
     }
     let (_, batches) = send(reviewer.get(server.url("/api/review/batches"))).await;
@@ -163,11 +195,18 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
     send(reviewer.get(server.url(&format!("/api/review/batches/{batch_id}")))).await;
     send(reviewer.get(server.url("/api/review/audit"))).await;
     let holder = browser();
-    send(holder.post(server.url("/api/citizens/login")).json(&zhang.login_body())).await;
+    send(
+        holder
+            .post(server.url("/api/citizens/login"))
+            .json(&zhang.login_body()),
+    )
+    .await;
     let key = common::device_key(7);
-    let (s, b) = send(holder.post(server.url("/api/ecard/credential")).json(
-        &json!({ "device_public_key": hex::encode(key.verifying_key().to_bytes()) }),
-    ))
+    let (s, b) = send(
+        holder
+            .post(server.url("/api/ecard/credential"))
+            .json(&json!({ "device_public_key": hex::encode(key.verifying_key().to_bytes()) })),
+    )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
 
@@ -185,7 +224,10 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
         secrets.push(d.to_string());
         secrets.push(format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]));
     }
-    let hits: Vec<&String> = secrets.iter().filter(|s| log.contains(s.as_str())).collect();
+    let hits: Vec<&String> = secrets
+        .iter()
+        .filter(|s| log.contains(s.as_str()))
+        .collect();
     eprintln!(
         "log: {lines} lines, {} bytes; {} secrets looked for; {} found",
         log.len(),

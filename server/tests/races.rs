@@ -119,7 +119,11 @@ async fn a_hundred_copies_of_one_submission_store_one(h: Harness) {
         other,
     )
     .await
-    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED", None);
+    .expect_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "IDEMPOTENCY_KEY_REUSED",
+        None,
+    );
     assert_eq!(h.count("applications").await, 1);
 }
 

@@ -222,9 +222,13 @@ async fn personal_data_is_sealed_at_rest(backend: Backend) {
     // The father applies for his child: the guardian's number is in the form.
     let child = Person::minor();
     let mut father = Jar::none();
-    h.post(&mut father, "/api/citizens/login", Person::father().login_body())
-        .await
-        .expect(StatusCode::OK);
+    h.post(
+        &mut father,
+        "/api/citizens/login",
+        Person::father().login_body(),
+    )
+    .await
+    .expect(StatusCode::OK);
     let materials = h.upload_materials(&mut father, true).await;
     h.post_with(
         &mut father,
@@ -291,7 +295,10 @@ async fn personal_data_is_sealed_at_rest(backend: Backend) {
     }
     // The reviewer still reads the decrypted application and the photo.
     let d = h
-        .get(&mut reviewer, &format!("/api/review/applications/{}", ids[1]))
+        .get(
+            &mut reviewer,
+            &format!("/api/review/applications/{}", ids[1]),
+        )
         .await;
     let d = d.expect(StatusCode::OK);
     assert_eq!(d["application"]["document"]["number"], people[1].id_number);
@@ -337,7 +344,10 @@ async fn personal_data_is_sealed_at_rest(backend: Backend) {
         .iter()
         .filter_map(|a| a["id_number"].as_str())
         .collect();
-    assert_eq!(numbers, batch_people.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        numbers,
+        batch_people.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -393,9 +403,10 @@ async fn limited(backend: Backend, spec: &str) -> Option<Harness> {
     Harness::start_configured(backend, common::confirm_everything(), config).await
 }
 
-/// POST JSON from the client address `ip`.
-async fn post_from(h: &Harness, jar: &mut Jar, ip: &str, path: &str, body: serde_json::Value) -> common::Resp {
-    h.post_with(jar, path, &[("x-forwarded-for", ip)], body).await
+/// An anonymous POST of JSON from the client address `ip`.
+async fn post_from(h: &Harness, ip: &str, path: &str, body: serde_json::Value) -> common::Resp {
+    h.post_with(&mut Jar::none(), path, &[("x-forwarded-for", ip)], body)
+        .await
 }
 
 #[track_caller]
@@ -420,17 +431,16 @@ async fn logins_and_registrations_are_limited_per_client_address() {
         .unwrap();
     let p = Person::zhang();
     for _ in 0..3 {
-        post_from(&h, &mut Jar::none(), "203.0.113.7", "/api/citizens/login", p.login_body())
+        post_from(&h, "203.0.113.7", "/api/citizens/login", p.login_body())
             .await
             .expect(StatusCode::UNAUTHORIZED);
     }
-    let r = post_from(&h, &mut Jar::none(), "203.0.113.7", "/api/citizens/login", p.login_body()).await;
+    let r = post_from(&h, "203.0.113.7", "/api/citizens/login", p.login_body()).await;
     let wait = expect_429(&r, "TOO_MANY_REQUESTS");
     assert!(wait > 60, "3 an hour: about 20 minutes to wait, got {wait}");
     // Reviewer logins share the address's allowance.
     let r = post_from(
         &h,
-        &mut Jar::none(),
         "203.0.113.7",
         "/api/review/login",
         json!({ "username": "nobody", "password": "whatever-123" }),
@@ -438,18 +448,22 @@ async fn logins_and_registrations_are_limited_per_client_address() {
     .await;
     expect_429(&r, "TOO_MANY_REQUESTS");
     // Another address is not affected.
-    post_from(&h, &mut Jar::none(), "198.51.100.1", "/api/citizens/login", p.login_body())
+    post_from(&h, "198.51.100.1", "/api/citizens/login", p.login_body())
         .await
         .expect(StatusCode::UNAUTHORIZED);
     // Registration: two per address; the third is refused and changes nothing.
     for q in [Person::zhang(), Person::li()] {
-        post_from(&h, &mut Jar::none(), "203.0.113.8", "/api/citizens/register", q.register_body())
-            .await
-            .expect(StatusCode::CREATED);
+        post_from(
+            &h,
+            "203.0.113.8",
+            "/api/citizens/register",
+            q.register_body(),
+        )
+        .await
+        .expect(StatusCode::CREATED);
     }
     let r = post_from(
         &h,
-        &mut Jar::none(),
         "203.0.113.8",
         "/api/citizens/register",
         Person::father().register_body(),
@@ -474,7 +488,10 @@ async fn applications_and_credentials_are_limited_per_account() {
         .post_with(
             &mut jar,
             "/api/applications",
-            &[("idempotency-key", "second-try-1"), ("x-forwarded-for", "192.0.2.99")],
+            &[
+                ("idempotency-key", "second-try-1"),
+                ("x-forwarded-for", "192.0.2.99"),
+            ],
             Person::minor().application(),
         )
         .await;
@@ -533,9 +550,13 @@ async fn reviewer_login_backs_off_per_account(backend: Backend) {
     // Other accounts are not locked by this one's failures.
     let citizen = Person::zhang();
     h.register(&citizen).await.expect(StatusCode::CREATED);
-    h.post(&mut Jar::none(), "/api/citizens/login", citizen.login_body())
-        .await
-        .expect(StatusCode::OK);
+    h.post(
+        &mut Jar::none(),
+        "/api/citizens/login",
+        citizen.login_body(),
+    )
+    .await
+    .expect(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -546,4 +567,235 @@ async fn reviewer_login_backs_off_per_account_sqlite() {
 #[tokio::test]
 async fn reviewer_login_backs_off_per_account_postgres() {
     reviewer_login_backs_off_per_account(Backend::Postgres).await;
+}
+
+// ---- body limits ----
+
+/// `bytes` padded with `pad` to exactly `len` bytes.
+fn padded(bytes: &[u8], len: usize, pad: u8) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    assert!(v.len() <= len);
+    v.resize(len, pad);
+    v
+}
+
+/// Sends `body` at exactly `limit` bytes and at one byte more: the first is judged on its
+/// content (never 413), the second is `413` with `code`.
+async fn at_and_over(
+    h: &Harness,
+    jar: &mut Jar,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+    code: &str,
+) -> common::Resp {
+    let mut over = body.clone();
+    over.push(b' ');
+    let r = h
+        .request(jar, Method::POST, path, headers, Body::from(over))
+        .await;
+    r.expect_error(StatusCode::PAYLOAD_TOO_LARGE, code, None);
+    let at = h
+        .request(jar, Method::POST, path, headers, Body::from(body))
+        .await;
+    assert_ne!(
+        at.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{path}: {}",
+        at.text()
+    );
+    at
+}
+
+#[tokio::test]
+async fn every_body_limit_passes_at_the_limit_and_refuses_one_byte_over() {
+    let h = harness().await;
+    let json = [("content-type", "application/json")];
+    // JSON: 256 KiB of a valid request (JSON allows trailing spaces).
+    let at = at_and_over(
+        &h,
+        &mut Jar::none(),
+        "/api/gates/scans",
+        &json,
+        padded(br#"{"gate_id":"g1","logs":[]}"#, 256 * 1024, b' '),
+        "BODY_TOO_LARGE",
+    )
+    .await;
+    at.expect(StatusCode::OK);
+    let p = Person::zhang();
+    let mut jar = h.citizen(&p).await;
+    // A document scan: 2 MiB.
+    let at = at_and_over(
+        &h,
+        &mut jar,
+        "/api/uploads?kind=household_register",
+        &[("content-type", "application/pdf")],
+        padded(common::SCAN_PDF, 2 * 1024 * 1024, b' '),
+        "UPLOAD_TOO_LARGE",
+    )
+    .await;
+    at.expect(StatusCode::CREATED);
+    // A photo: the photo rules' limit (40 KiB), padding after the JPEG's end.
+    let max = h.state.config.rules.photo.max_bytes;
+    let at = at_and_over(
+        &h,
+        &mut jar,
+        "/api/uploads?kind=photo",
+        &[("content-type", "image/jpeg")],
+        padded(common::GOOD_PHOTO, max, 0),
+        "UPLOAD_TOO_LARGE",
+    )
+    .await;
+    at.expect(StatusCode::CREATED);
+    // A batch roster: 5 MiB (one row, then blank lines).
+    let csv = "category,name,phone,document_kind,document_number\n\
+               citizen,赵六,13900000011,resident_id,41072119900101123X\n";
+    let at = at_and_over(
+        &h,
+        &mut jar,
+        "/api/batches?channel=employer&agent_name=%E6%B2%B3%E5%8D%97%E6%9F%90%E5%85%AC%E5%8F%B8&agent_uscc=914403001922038216",
+        &[("content-type", "text/csv"), ("idempotency-key", "limit-batch-1")],
+        padded(csv.as_bytes(), 5 * 1024 * 1024, b'\n'),
+        "BATCH_TOO_LARGE",
+    )
+    .await;
+    at.expect(StatusCode::CREATED);
+    // A photos archive: 50 MiB (not a valid archive: judged, and refused, on its content).
+    let batch_id = at.json["batch_id"].as_i64().unwrap_or(1);
+    let at = at_and_over(
+        &h,
+        &mut jar,
+        &format!("/api/batches/{batch_id}/photos"),
+        &[("content-type", "application/zip")],
+        vec![0u8; 50 * 1024 * 1024],
+        "BATCH_PHOTOS_TOO_LARGE",
+    )
+    .await;
+    at.expect_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "BATCH_PHOTOS_INVALID",
+        None,
+    );
+}
+
+/// A JPEG that declares 65,000 × 65,000 pixels (about 12 GB decoded) is refused from its
+/// header, quickly and without decoding.
+#[tokio::test]
+async fn a_photo_declaring_huge_dimensions_is_refused_before_decoding() {
+    let h = harness().await;
+    let mut jar = h.citizen(&Person::zhang()).await;
+    let mut bomb = vec![0xFF, 0xD8];
+    // SOF0: length 17, precision 8, height, width, 3 components.
+    bomb.extend([0xFF, 0xC0, 0x00, 0x11, 0x08, 0xFD, 0xE8, 0xFD, 0xE8, 0x03]);
+    bomb.extend([0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
+    bomb.extend([
+        0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3F, 0x00,
+    ]);
+    bomb.extend(std::iter::repeat_n(0u8, 1024));
+    bomb.extend([0xFF, 0xD9]);
+    let started = std::time::Instant::now();
+    let r = h.upload(&mut jar, "photo", "image/jpeg", &bomb).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(r.json["code"], "PHOTO_INVALID", "{}", r.text());
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(h.count("uploads").await, 0);
+}
+
+/// The peak resident memory of a process (`VmHWM`), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// Streams a chunked body of up to `total` bytes to `path`; returns the status line and how
+/// many bytes were written before the server answered and stopped reading.
+fn stream_body(addr: &str, path: &str, headers: &str, total: usize) -> (String, usize) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    let reader = conn.try_clone().expect("clone");
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = answered.clone();
+    let status = std::thread::spawn(move || {
+        let mut line = String::new();
+        BufReader::new(reader).read_line(&mut line).ok();
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        line
+    });
+    write!(
+        conn,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Transfer-Encoding: chunked\r\n\r\n"
+    )
+    .expect("head");
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < total && !answered.load(std::sync::atomic::Ordering::SeqCst) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if conn.write_all(&framed).is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let _ = conn.write_all(b"0\r\n\r\n");
+    (status.join().expect("reader"), sent)
+}
+
+#[test]
+fn a_streamed_100_mb_body_is_cut_off_with_bounded_memory() {
+    const TOTAL: usize = 100 * 1024 * 1024;
+    let dir = tempfile::tempdir().expect("dir");
+    let server = common::process::Server::start(dir.path(), None);
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // A citizen's session for the upload route.
+    let cookie = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let p = Person::zhang();
+        http.post(server.url("/api/citizens/register"))
+            .json(&p.register_body())
+            .send()
+            .await
+            .expect("register");
+        let r = http
+            .post(server.url("/api/citizens/login"))
+            .json(&p.login_body())
+            .send()
+            .await
+            .expect("login");
+        let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        set.split(';').next().unwrap().to_string()
+    });
+    let before = peak_rss_kib(server.pid());
+    for (path, headers) in [
+        (
+            "/api/gates/scans",
+            "Content-Type: application/json\r\n".to_string(),
+        ),
+        (
+            "/api/uploads?kind=household_register",
+            format!("Content-Type: application/pdf\r\nCookie: {cookie}\r\n"),
+        ),
+    ] {
+        let (status, sent) = stream_body(&addr, path, &headers, TOTAL);
+        eprintln!(
+            "{path}: {} after {} MiB of 100 MiB sent",
+            status.trim(),
+            sent / 1024 / 1024
+        );
+        assert!(status.contains(" 413 "), "{path}: {status}");
+        assert!(sent < TOTAL / 4, "{path}: the server read {sent} bytes");
+    }
+    let after = peak_rss_kib(server.pid());
+    eprintln!(
+        "peak RSS of ecard serve: {} MiB before, {} MiB after two 100 MiB bodies",
+        before / 1024,
+        after / 1024
+    );
+    assert!(
+        after < before + 32 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
 }

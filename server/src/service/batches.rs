@@ -10,8 +10,8 @@ use axum::body::Body;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::Extension;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use ecard_core::rules::application::{self, ApplicationForm, DocumentForm};
 use ecard_core::rules::channel::Channel;
 use ecard_core::rules::guardian::GuardianForm;
@@ -621,8 +621,8 @@ pub async fn detail(
         let id_number = id_number
             .map(|n| pii.open_text(pii::ID_NUMBER, &n))
             .transpose()?;
-        let data: Value = serde_json::from_str(&pii.open_text(pii::FORM, &data)?)
-            .map_err(ApiError::internal)?;
+        let data: Value =
+            serde_json::from_str(&pii.open_text(pii::FORM, &data)?).map_err(ApiError::internal)?;
         let materials = super::uploads::describe(&state, &data).await?;
         applications.push(json!({ "id": app_id, "name": name, "id_number": id_number,
                                   "status": status, "status_label": status_label(&status),
@@ -868,8 +868,8 @@ pub async fn photos(
                                   "message": "这份申请已审核完毕，不能再换照片" }));
             continue;
         }
-        let mut data: Value = serde_json::from_str(&pii.open_text(pii::FORM, &data)?)
-            .map_err(ApiError::internal)?;
+        let mut data: Value =
+            serde_json::from_str(&pii.open_text(pii::FORM, &data)?).map_err(ApiError::internal)?;
         let upload_id = super::uploads::new_id()?;
         sqlx::query(
             "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::extract::Json;
 use axum::extract::State;
-use axum::Extension;
 use axum::http::StatusCode;
+use axum::Extension;
 use ecard_core::format::fields::{day_of, day_start};
 use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
 use ecard_core::rules::date::Date;

@@ -138,7 +138,11 @@ impl RateLimits {
             } else {
                 value
                     .split('/')
-                    .map(|n| n.trim().parse::<i64>().map_err(|e| format!("`{item}`: {e}")))
+                    .map(|n| {
+                        n.trim()
+                            .parse::<i64>()
+                            .map_err(|e| format!("`{item}`: {e}"))
+                    })
                     .collect::<Result<_, _>>()?
             };
             let rate = match numbers.as_slice() {
@@ -362,10 +366,7 @@ mod tests {
     fn backoff_doubles_up_to_the_cap() {
         let b = RateLimits::production().backoff;
         let locks: Vec<i64> = (1..=12).map(|n| b.lock_secs(n)).collect();
-        assert_eq!(
-            locks,
-            [0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920]
-        );
+        assert_eq!(locks, [0, 0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920]);
         assert_eq!(b.lock_secs(40), 3_600);
     }
 

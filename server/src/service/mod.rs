@@ -13,8 +13,8 @@ mod error;
 mod extract;
 mod gates;
 mod headers;
-pub mod limits;
 pub mod keystore;
+pub mod limits;
 pub mod pii;
 mod review;
 pub mod state;
@@ -120,11 +120,7 @@ pub async fn open_db(s: &Storage<'_>) -> Result<Db, String> {
 }
 
 /// Opens everything and serves until Ctrl-C or SIGTERM.
-pub async fn serve(
-    listen: SocketAddr,
-    storage: Storage<'_>,
-    config: Config,
-) -> Result<(), String> {
+pub async fn serve(listen: SocketAddr, storage: Storage<'_>, config: Config) -> Result<(), String> {
     let clock = state::system_clock();
     let keys = KeyStore::open_or_create(storage.data_dir, clock()).map_err(|e| e.to_string())?;
     let db = open_db(&storage).await?;
@@ -156,8 +152,8 @@ pub async fn serve(
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn shutdown() {

@@ -82,11 +82,18 @@ impl Pii {
             let mut master = [0u8; 32];
             getrandom::getrandom(&mut master)
                 .map_err(|e| CliError::new("RANDOM", format!("无法生成随机数：{e}")))?;
-            files::write_secret(&path, format!("{}\n", hex::encode(master)).as_bytes(), false)?;
+            files::write_secret(
+                &path,
+                format!("{}\n", hex::encode(master)).as_bytes(),
+                false,
+            )?;
         }
         let text = files::read(&path, "个人数据密钥")?;
         let text = String::from_utf8_lossy(&text);
-        Ok(Self::from_master(&parse_key(&text, &path.display().to_string())?))
+        Ok(Self::from_master(&parse_key(
+            &text,
+            &path.display().to_string(),
+        )?))
     }
 
     /// The blind index of an ID or document number: equal numbers (case and surrounding space
@@ -177,6 +184,41 @@ fn is_sealed(text: &str) -> bool {
     text.starts_with(TEXT_PREFIX)
 }
 
+/// Seals the ID numbers in `table.number` whose blind index (`table.index`) is missing.
+async fn seal_numbers(
+    db: &Db,
+    pii: &Pii,
+    table: &str,
+    number: &str,
+    index: &str,
+) -> ApiResult<u64> {
+    let mut sealed = 0;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT id, {number} FROM {table} WHERE {index} IS NULL AND {number} IS NOT NULL \
+             ORDER BY id LIMIT $1"
+        ))
+        .bind(ROUND)
+        .fetch_all(&db.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(sealed);
+        }
+        for (id, stored) in rows {
+            let plain = pii.open_text(ID_NUMBER, &stored)?;
+            sqlx::query(&format!(
+                "UPDATE {table} SET {number} = $1, {index} = $2 WHERE id = $3"
+            ))
+            .bind(pii.seal_text(ID_NUMBER, &plain)?)
+            .bind(pii.index(&plain))
+            .bind(id)
+            .execute(&db.pool)
+            .await?;
+            sealed += 1;
+        }
+    }
+}
+
 /// Rows handled per round of [`seal_existing`].
 const ROUND: i64 = 200;
 
@@ -187,28 +229,9 @@ const ROUND: i64 = 200;
 /// FULL` (run here when something was sealed).
 pub async fn seal_existing(db: &Db, pii: &Pii) -> ApiResult<u64> {
     let mut sealed = 0u64;
-    // Users: the ID number and its index.
-    loop {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, id_number FROM users WHERE id_index IS NULL ORDER BY id LIMIT $1",
-        )
-        .bind(ROUND)
-        .fetch_all(&db.pool)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for (id, stored) in rows {
-            let plain = pii.open_text(ID_NUMBER, &stored)?;
-            sqlx::query("UPDATE users SET id_number = $1, id_index = $2 WHERE id = $3")
-                .bind(pii.seal_text(ID_NUMBER, &plain)?)
-                .bind(pii.index(&plain))
-                .bind(id)
-                .execute(&db.pool)
-                .await?;
-            sealed += 1;
-        }
-    }
+    // Users and cards: the ID number and its index.
+    sealed += seal_numbers(db, pii, "users", "id_number", "id_index").await?;
+    sealed += seal_numbers(db, pii, "cards", "holder_id_number", "holder_id_index").await?;
     // Applications: the applicant's number and index, and the form.
     loop {
         let rows: Vec<(i64, Option<String>, String)> = sqlx::query_as(
@@ -251,39 +274,13 @@ pub async fn seal_existing(db: &Db, pii: &Pii) -> ApiResult<u64> {
             sealed += 1;
         }
     }
-    // Cards: the holder's number and index.
-    loop {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, holder_id_number FROM cards \
-             WHERE holder_id_index IS NULL AND holder_id_number IS NOT NULL ORDER BY id LIMIT $1",
-        )
-        .bind(ROUND)
-        .fetch_all(&db.pool)
-        .await?;
-        if rows.is_empty() {
-            break;
-        }
-        for (id, stored) in rows {
-            let plain = pii.open_text(ID_NUMBER, &stored)?;
-            sqlx::query(
-                "UPDATE cards SET holder_id_number = $1, holder_id_index = $2 WHERE id = $3",
-            )
-            .bind(pii.seal_text(ID_NUMBER, &plain)?)
-            .bind(pii.index(&plain))
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
-            sealed += 1;
-        }
-    }
     // Uploads: the files.
     loop {
-        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, bytes FROM uploads WHERE sealed = 0 ORDER BY id LIMIT $1",
-        )
-        .bind(ROUND)
-        .fetch_all(&db.pool)
-        .await?;
+        let rows: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT id, bytes FROM uploads WHERE sealed = 0 ORDER BY id LIMIT $1")
+                .bind(ROUND)
+                .fetch_all(&db.pool)
+                .await?;
         if rows.is_empty() {
             break;
         }
@@ -301,9 +298,7 @@ pub async fn seal_existing(db: &Db, pii: &Pii) -> ApiResult<u64> {
         // Leave no plain copy behind in free pages, the WAL or old row versions.
         let cleanup = match db.backend {
             Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
-            Backend::Postgres => {
-                "VACUUM FULL users, applications, cards, uploads"
-            }
+            Backend::Postgres => "VACUUM FULL users, applications, cards, uploads",
         };
         sqlx::query(cleanup).execute(&db.pool).await?;
         if db.backend == Backend::Sqlite {

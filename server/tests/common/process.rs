@@ -156,4 +156,3 @@ pub fn add_reviewer(data: &Path, database_url: Option<&str>, username: &str) {
     let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(printed["reviewer"], username);
 }
-
