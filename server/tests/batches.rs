@@ -303,6 +303,7 @@ async fn reviewer_lists_and_approves_a_batch(h: Harness) {
             format!("approve application:{}", apps[2]["id"]),
             format!("approve application:{}", apps[0]["id"]),
             format!("reject application:{minor_app}"),
+            format!("view_batch batch:{batch}"),
         ]
     );
     let detail = h

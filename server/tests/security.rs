@@ -1,6 +1,7 @@
 //! Headers on every answer (errors included), refusal of requests forged by other sites, and
 //! body limits. SQLite only: none of this depends on the database.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -348,6 +349,52 @@ async fn personal_data_is_sealed_at_rest(backend: Backend) {
         numbers,
         batch_people.iter().map(String::as_str).collect::<Vec<_>>()
     );
+}
+
+/// A reviewer's reads of personal data are audited like the actions: the application detail,
+/// each file, a batch with its numbers.
+async fn reviewer_reads_of_personal_data_are_audited(h: Harness) {
+    let p = Person::zhang();
+    let mut jar = h.citizen(&p).await;
+    let upload = h
+        .upload(&mut jar, "photo", "image/jpeg", common::GOOD_PHOTO)
+        .await;
+    let upload = upload.expect(StatusCode::CREATED)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = h.apply(&mut jar, &p, "audit-read-1").await;
+    let id = id.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
+    let mut reviewer = h.reviewer("shenhe01").await;
+    h.get(&mut reviewer, &format!("/api/review/applications/{id}"))
+        .await
+        .expect(StatusCode::OK);
+    let file = h
+        .get(&mut reviewer, &format!("/api/review/uploads/{upload}"))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    // A file that does not exist is not audited as read.
+    let missing = h.get(&mut reviewer, "/api/review/uploads/00").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let log = h.get(&mut reviewer, "/api/review/audit").await;
+    let got: Vec<String> = log.expect(StatusCode::OK)["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {} {}", e["reviewer"], e["action"], e["target"]).replace('"', ""))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            format!("shenhe01 view_upload upload:{upload}"),
+            format!("shenhe01 view_application application:{id}"),
+        ]
+    );
+}
+
+mod audited {
+    use super::*;
+    on_both_backends!(reviewer_reads_of_personal_data_are_audited);
 }
 
 #[tokio::test]

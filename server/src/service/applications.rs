@@ -57,14 +57,21 @@ pub async fn submit(
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
         tx.commit().await?;
-        return Ok((
-            StatusCode::CREATED,
-            Json(view(&state, c.user_id, id).await?),
-        ));
+        return created(&state, c.user_id, id).await;
     }
     let pii = &state.keys.pii;
     let applicant_index = pii.index(&checked.document.number);
-    refuse_if_pending(&mut tx, &applicant_index).await?;
+    if let Err(exists) = refuse_if_pending(&mut tx, &applicant_index).await {
+        // The open application may be another copy of this very request, stored since the
+        // check above (PostgreSQL reads what was committed meanwhile): answer as it did.
+        return match replayed(&mut tx, c.user_id, &key, &hash).await? {
+            Some(id) => {
+                tx.commit().await?;
+                created(&state, c.user_id, id).await
+            }
+            None => Err(exists),
+        };
+    }
     let now = state.now();
     let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
         "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, \
@@ -86,10 +93,7 @@ pub async fn submit(
             // Another open application was stored at the same moment (one open per applicant).
             tx.rollback().await?;
             return match find_by_key(&state, c.user_id, &key).await {
-                Ok(id) => Ok((
-                    StatusCode::CREATED,
-                    Json(view(&state, c.user_id, id).await?),
-                )),
+                Ok(id) => created(&state, c.user_id, id).await,
                 Err(_) => Err(application_exists()),
             };
         }
@@ -98,27 +102,24 @@ pub async fn submit(
     let Some((id,)) = inserted else {
         // Another request with the same key won the race: answer as it did.
         tx.rollback().await?;
-        return Ok((
-            StatusCode::CREATED,
-            Json(
-                view(
-                    &state,
-                    c.user_id,
-                    find_by_key(&state, c.user_id, &key).await?,
-                )
-                .await?,
-            ),
-        ));
+        return created(
+            &state,
+            c.user_id,
+            find_by_key(&state, c.user_id, &key).await?,
+        )
+        .await;
     };
     for status in ["submitted", "reviewing"] {
         add_event(&mut tx, id, status, None, now).await?;
     }
     tx.commit().await?;
     tracing::info!(application_id = id, "application submitted");
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, c.user_id, id).await?),
-    ))
+    created(&state, c.user_id, id).await
+}
+
+/// `201` with the view of application `id`: a new one, or the one a retry stands for.
+async fn created(state: &AppState, user_id: i64, id: i64) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(view(state, user_id, id).await?)))
 }
 
 /// `409 APPLICATION_EXISTS`: the applicant has an open application or a card.

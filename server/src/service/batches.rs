@@ -596,7 +596,7 @@ type BatchApplicationRow = (i64, Option<String>, Option<String>, String, String)
 /// `GET /api/review/batches/{id}`: the batch and its applications with their status.
 pub async fn detail(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let row: Option<(String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
@@ -628,6 +628,7 @@ pub async fn detail(
                                   "status": status, "status_label": status_label(&status),
                                   "materials": materials }));
     }
+    review::audit_read(&state, &r, "view_batch", &format!("batch:{id}")).await?;
     Ok(Json(json!({
         "id": id, "channel": channel, "agent": { "name": name, "uscc": uscc },
         "submitted_by": submitted_by, "submitted_at": at, "rows": rows, "accepted": accepted,

@@ -82,7 +82,7 @@ pub async fn queue(State(state): State<AppState>, _r: Reviewer) -> ApiResult<Jso
 /// `GET /api/review/applications/{id}`: everything the reviewer needs to decide.
 pub async fn detail(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
@@ -100,6 +100,7 @@ pub async fn detail(
     .await?;
     let data = state.keys.pii.open_text(pii::FORM, &data)?;
     let application = serde_json::from_str::<Value>(&data).map_err(ApiError::internal)?;
+    audit_read(&state, &r, "view_application", &format!("application:{id}")).await?;
     Ok(Json(json!({
         "id": id,
         "status": status,
@@ -173,6 +174,24 @@ pub async fn audit(
         .bind(detail.to_string())
         .bind(now)
         .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Records that a reviewer read personal data (an application, a file, a batch's numbers):
+/// reading is audited as well as acting.
+pub async fn audit_read(
+    state: &AppState,
+    r: &Reviewer,
+    action: &str,
+    target: &str,
+) -> ApiResult<()> {
+    sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
+        .bind(r.reviewer_id)
+        .bind(action)
+        .bind(target)
+        .bind(state.now())
+        .execute(&state.db.pool)
         .await?;
     Ok(())
 }

@@ -242,7 +242,7 @@ pub async fn describe(state: &AppState, application: &Value) -> ApiResult<Vec<Va
 /// `GET /api/review/uploads/{id}`: the file, with its content type; never cached.
 pub async fn review_download(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let row: Option<(String, Vec<u8>)> =
@@ -252,6 +252,7 @@ pub async fn review_download(
             .await?;
     let (content_type, bytes) = row.ok_or_else(|| ApiError::not_found("文件"))?;
     let bytes = state.keys.pii.open_file(&id, bytes)?;
+    super::review::audit_read(&state, &r, "view_upload", &format!("upload:{id}")).await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
