@@ -522,9 +522,12 @@ async fn logins_and_registrations_are_limited_per_client_address() {
 
 #[tokio::test]
 async fn applications_and_credentials_are_limited_per_account() {
-    let h = limited(Backend::Sqlite, "off,apply=1/3600,credential=2/3600")
-        .await
-        .unwrap();
+    let h = limited(
+        Backend::Sqlite,
+        "off,apply=1/3600,credential=2/3600,upload=2/3600",
+    )
+    .await
+    .unwrap();
     let mut reviewer = h.reviewer("shenhe01").await;
     let p = Person::zhang();
     let (mut jar, _, _) = h.holder(&p, &mut reviewer).await;
@@ -558,6 +561,27 @@ async fn applications_and_credentials_are_limited_per_account() {
     let r = h.credential(&mut jar, &common::device_key(3)).await;
     expect_429(&r, "TOO_MANY_REQUESTS");
     assert_eq!(h.count("credentials").await, 2);
+    // Uploads: two, then 429 and nothing stored.
+    for _ in 0..2 {
+        h.upload(
+            &mut li,
+            "household_register",
+            "application/pdf",
+            common::SCAN_PDF,
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    }
+    let r = h
+        .upload(
+            &mut li,
+            "household_register",
+            "application/pdf",
+            common::SCAN_PDF,
+        )
+        .await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
+    assert_eq!(h.count("uploads").await, 2);
 }
 
 /// A reviewer account backs off after failed logins: locked with `429 LOGIN_LOCKED` and a

@@ -75,6 +75,8 @@ pub struct RateLimits {
     pub apply_per_address: Option<Rate>,
     /// Credential requests, per account.
     pub credential: Option<Rate>,
+    /// Uploaded files (materials), per account.
+    pub upload: Option<Rate>,
     /// Failed logins per account.
     pub backoff: Backoff,
 }
@@ -88,6 +90,7 @@ impl RateLimits {
             apply: Some(Rate::new(10, 3_600)),
             apply_per_address: Some(Rate::new(120, 3_600)),
             credential: Some(Rate::new(30, 3_600)),
+            upload: Some(Rate::new(60, 3_600)),
             backoff: Backoff {
                 free: 5,
                 base_secs: 30,
@@ -105,6 +108,7 @@ impl RateLimits {
             apply: None,
             apply_per_address: None,
             credential: None,
+            upload: None,
             backoff: Backoff {
                 free: 20,
                 base_secs: 1,
@@ -114,7 +118,8 @@ impl RateLimits {
     }
 
     /// `production`, `off`, or either followed by `,name=COUNT/SECONDS` (or `name=off`)
-    /// overrides; names: `login`, `register`, `apply`, `apply_per_address`, `credential`, and
+    /// overrides; names: `login`, `register`, `apply`, `apply_per_address`, `credential`,
+    /// `upload`, and
     /// `backoff=FREE/BASE_SECS/MAX_SECS`. A bare list of overrides starts from `production`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.split(',').map(str::trim).filter(|p| !p.is_empty());
@@ -166,6 +171,7 @@ impl RateLimits {
                 "apply" => &mut limits.apply,
                 "apply_per_address" => &mut limits.apply_per_address,
                 "credential" => &mut limits.credential,
+                "upload" => &mut limits.upload,
                 "backoff" if rate.is_none() => {
                     limits.backoff.free = u32::MAX;
                     continue;
@@ -209,6 +215,7 @@ pub struct Limiters {
     apply: Bucket,
     apply_per_address: Bucket,
     credential: Bucket,
+    upload: Bucket,
 }
 
 impl Limiters {
@@ -219,6 +226,7 @@ impl Limiters {
             apply: Bucket::new(l.apply),
             apply_per_address: Bucket::new(l.apply_per_address),
             credential: Bucket::new(l.credential),
+            upload: Bucket::new(l.upload),
         }
     }
 }
@@ -285,6 +293,7 @@ pub async fn per_address(
 pub enum AccountAction {
     Apply,
     Credential,
+    Upload,
 }
 
 /// The per-account limit of `action` for `user_id`.
@@ -292,6 +301,7 @@ pub fn per_account(limiters: &Limiters, action: AccountAction, user_id: i64) -> 
     let bucket = match action {
         AccountAction::Apply => &limiters.apply,
         AccountAction::Credential => &limiters.credential,
+        AccountAction::Upload => &limiters.upload,
     };
     bucket.check(&user_id.to_string()).map_err(|wait| {
         tracing::info!(user_id, ?action, "rate limited (account)");

@@ -4,11 +4,13 @@
 //! Reviewers read them back.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use ecard_core::rules::{photo, MaterialKind, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use super::auth::{Citizen, Reviewer};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
+use super::limits::{self, AccountAction, Limiters};
 use super::state::AppState;
 
 /// The largest document scan (a photo is limited by the photo rules).
@@ -71,10 +74,12 @@ pub struct UploadQuery {
 pub async fn upload(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    limits::per_account(&limiters, AccountAction::Upload, c.user_id)?;
     let kind = MaterialKind::ALL
         .into_iter()
         .find(|k| k.key() == q.kind)
