@@ -392,9 +392,54 @@ async fn reviewer_reads_of_personal_data_are_audited(h: Harness) {
     );
 }
 
-mod audited {
+/// A holder sees their own card and applications only: another account's card is not in its
+/// `/api/me`, gives it no credential, and another's application is "not found".
+async fn a_holder_sees_only_their_own_card_and_applications(h: Harness) {
+    let mut reviewer = h.reviewer("shenhe01").await;
+    let (mut zhang, zhang_app, card) = h.holder(&Person::zhang(), &mut reviewer).await;
+    let li = Person::li();
+    let mut li_jar = h.citizen(&li).await;
+    let li_app = h.apply(&mut li_jar, &li, "own-card-li-1").await;
+    let li_app = li_app.expect(StatusCode::CREATED)["id"].as_i64().unwrap();
+    let me = h.get(&mut zhang, "/api/me").await;
+    assert_eq!(
+        me.expect(StatusCode::OK)["card"]["card_number"],
+        card.as_str()
+    );
+    let me = h.get(&mut li_jar, "/api/me").await;
+    assert_eq!(me.expect(StatusCode::OK)["card"], serde_json::Value::Null);
+    let details = h.get(&mut li_jar, "/api/me/details").await;
+    assert_eq!(
+        details.expect(StatusCode::OK)["card_number"],
+        serde_json::Value::Null
+    );
+    h.credential(&mut li_jar, &common::device_key(9))
+        .await
+        .expect_error(StatusCode::CONFLICT, "NO_CARD", None);
+    for (jar, own, other) in [
+        (&mut zhang, zhang_app, li_app),
+        (&mut li_jar, li_app, zhang_app),
+    ] {
+        let list = h.get(jar, "/api/applications").await;
+        let ids: Vec<i64> = list.expect(StatusCode::OK)["applications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, [own]);
+        h.get(jar, &format!("/api/applications/{other}"))
+            .await
+            .expect_error(StatusCode::NOT_FOUND, "NOT_FOUND", None);
+    }
+}
+
+mod authorisation {
     use super::*;
-    on_both_backends!(reviewer_reads_of_personal_data_are_audited);
+    on_both_backends!(
+        reviewer_reads_of_personal_data_are_audited,
+        a_holder_sees_only_their_own_card_and_applications,
+    );
 }
 
 #[tokio::test]
