@@ -663,6 +663,16 @@ async fn reviewer_login_backs_off_per_account(backend: Backend) {
             .await
             .expect_error(StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS", None);
     }
+    // A day after the last failure and its lock, the failures are forgotten.
+    login(wrong.clone())
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "LOGIN_LOCKED", None);
+    h.set_now(h.now() + 86_400 + 20);
+    for _ in 0..2 {
+        login(wrong.clone())
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "BAD_CREDENTIALS", None);
+    }
     // Other accounts are not locked by this one's failures.
     let citizen = Person::zhang();
     h.register(&citizen).await.expect(StatusCode::CREATED);

@@ -334,9 +334,18 @@ fn locked(secs: i64) -> ApiError {
     e
 }
 
+/// How long failures are remembered after the last one (and its lock) are over.
+const FORGET_AFTER_SECS: i64 = 86_400;
+
 /// Counts a failed login of `account`; the error to answer when it now locks the account.
+/// Accounts whose last failure and lock are a day past are forgotten, so the table stays small
+/// (made-up login names included).
 pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option<ApiError>> {
     let now = state.now();
+    sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND locked_until < $1")
+        .bind(now - FORGET_AFTER_SECS)
+        .execute(&state.db.pool)
+        .await?;
     let (failures,): (i64,) = sqlx::query_as(
         "INSERT INTO login_failures (account, failures, locked_until, last_failure_at) \
          VALUES ($1, 1, 0, $2) ON CONFLICT (account) DO UPDATE \
