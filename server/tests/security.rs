@@ -518,9 +518,12 @@ fn expect_429(r: &common::Resp, code: &str) -> u64 {
 
 #[tokio::test]
 async fn logins_and_registrations_are_limited_per_client_address() {
-    let h = limited(Backend::Sqlite, "off,login=3/3600,register=2/3600")
-        .await
-        .unwrap();
+    let h = limited(
+        Backend::Sqlite,
+        "off,login=3/3600,register=2/3600,gate_scans=1/60",
+    )
+    .await
+    .unwrap();
     let p = Person::zhang();
     for _ in 0..3 {
         post_from(&h, "203.0.113.7", "/api/citizens/login", p.login_body())
@@ -563,6 +566,13 @@ async fn logins_and_registrations_are_limited_per_client_address() {
     .await;
     expect_429(&r, "TOO_MANY_REQUESTS");
     assert_eq!(h.count("users").await, 2);
+    // Gates' scan logs: one a minute here.
+    let scans = json!({ "gate_id": "g1", "logs": [] });
+    post_from(&h, "203.0.113.9", "/api/gates/scans", scans.clone())
+        .await
+        .expect(StatusCode::OK);
+    let r = post_from(&h, "203.0.113.9", "/api/gates/scans", scans).await;
+    expect_429(&r, "TOO_MANY_REQUESTS");
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@ pub struct ServeArgs {
     pub www: PathBuf,
     /// Rate limits: `production` (default), `off`, and/or overrides such as
     /// `login=10/60,register=20/3600,apply=10/3600,apply_per_address=120/3600,
-    /// credential=30/3600,upload=60/3600,backoff=5/30/3600` (see docs/SECURITY.md)
+    /// credential=30/3600,upload=60/3600,gate_scans=120/60,backoff=5/30/3600` (see docs/SECURITY.md)
     #[arg(long, default_value = "production", env = "ECARD_RATE_LIMITS")]
     pub rate_limits: String,
     /// Header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For);

@@ -77,6 +77,8 @@ pub struct RateLimits {
     pub credential: Option<Rate>,
     /// Uploaded files (materials), per account.
     pub upload: Option<Rate>,
+    /// Scan-log uploads of gates, per client address.
+    pub gate_scans: Option<Rate>,
     /// Failed logins per account.
     pub backoff: Backoff,
 }
@@ -91,6 +93,7 @@ impl RateLimits {
             apply_per_address: Some(Rate::new(120, 3_600)),
             credential: Some(Rate::new(30, 3_600)),
             upload: Some(Rate::new(60, 3_600)),
+            gate_scans: Some(Rate::new(120, 60)),
             backoff: Backoff {
                 free: 5,
                 base_secs: 30,
@@ -109,6 +112,7 @@ impl RateLimits {
             apply_per_address: None,
             credential: None,
             upload: None,
+            gate_scans: None,
             backoff: Backoff {
                 free: 20,
                 base_secs: 1,
@@ -119,7 +123,7 @@ impl RateLimits {
 
     /// `production`, `off`, or either followed by `,name=COUNT/SECONDS` (or `name=off`)
     /// overrides; names: `login`, `register`, `apply`, `apply_per_address`, `credential`,
-    /// `upload`, and
+    /// `upload`, `gate_scans`, and
     /// `backoff=FREE/BASE_SECS/MAX_SECS`. A bare list of overrides starts from `production`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.split(',').map(str::trim).filter(|p| !p.is_empty());
@@ -172,6 +176,7 @@ impl RateLimits {
                 "apply_per_address" => &mut limits.apply_per_address,
                 "credential" => &mut limits.credential,
                 "upload" => &mut limits.upload,
+                "gate_scans" => &mut limits.gate_scans,
                 "backoff" if rate.is_none() => {
                     limits.backoff.free = u32::MAX;
                     continue;
@@ -216,6 +221,7 @@ pub struct Limiters {
     apply_per_address: Bucket,
     credential: Bucket,
     upload: Bucket,
+    gate_scans: Bucket,
 }
 
 impl Limiters {
@@ -227,6 +233,7 @@ impl Limiters {
             apply_per_address: Bucket::new(l.apply_per_address),
             credential: Bucket::new(l.credential),
             upload: Bucket::new(l.upload),
+            gate_scans: Bucket::new(l.gate_scans),
         }
     }
 }
@@ -272,6 +279,7 @@ pub async fn per_address(
         "/citizens/login" | "/review/login" => &limiters.login,
         "/citizens/register" => &limiters.register,
         "/applications" | "/batches" => &limiters.apply_per_address,
+        "/gates/scans" => &limiters.gate_scans,
         _ => return next.run(req).await,
     };
     let peer = req
