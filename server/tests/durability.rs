@@ -101,11 +101,7 @@ async fn seed(data: &Path, database_url: Option<&str>) -> Vec<Citizen> {
         let mut materials = serde_json::Map::new();
         for kind in common::citizen_materials(false) {
             let id = format!("{i:016x}{:016x}", kind.len());
-            let (ct, bytes) = if *kind == "photo" {
-                ("image/jpeg", common::GOOD_PHOTO)
-            } else {
-                ("application/pdf", common::SCAN_PDF)
-            };
+            let (ct, bytes) = common::material_file(kind);
             sqlx::query(
                 "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
                  VALUES ($1, $2, $3, $4, $5, $6, 0, 1)",

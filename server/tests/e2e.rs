@@ -10,8 +10,8 @@ use ecard_core::{Credential, Gate, GatePolicy, Scene, SigningKey, Wallet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use common::process::{add_reviewer, Server};
-use common::{citizen_materials, Person, PgDatabase, GOOD_PHOTO, REVIEWER_PASSWORD, SCAN_PDF};
+use common::process::{add_reviewer, upload_materials, Server};
+use common::{Person, PgDatabase, REVIEWER_PASSWORD};
 
 const STEP: u8 = 30;
 
@@ -88,28 +88,12 @@ async fn journey(database_url: Option<&str>) {
     let me = expect_json(holder.get(server.url("/api/me")), StatusCode::OK).await;
     assert_eq!(me["card"], Value::Null);
     // No data-sharing service in `ecard serve`: every material is uploaded first.
-    let mut materials = serde_json::Map::new();
-    for kind in citizen_materials(false) {
-        let (content_type, bytes) = if *kind == "photo" {
-            ("image/jpeg", GOOD_PHOTO)
-        } else {
-            ("application/pdf", SCAN_PDF)
-        };
-        let up = expect_json(
-            holder
-                .post(server.url(&format!("/api/uploads?kind={kind}")))
-                .header("content-type", content_type)
-                .body(bytes.to_vec()),
-            StatusCode::CREATED,
-        )
-        .await;
-        materials.insert(kind.to_string(), up["id"].clone());
-    }
+    let materials = upload_materials(&holder, &server, false).await;
     let application = expect_json(
         holder
             .post(server.url("/api/applications"))
             .header("Idempotency-Key", "e2e-apply-0001")
-            .json(&p.application_with(Value::Object(materials))),
+            .json(&p.application_with(materials)),
         StatusCode::CREATED,
     )
     .await;

@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::process::{add_reviewer, Server};
-use common::{citizen_materials, id_number, Person, GOOD_PHOTO, REVIEWER_PASSWORD, SCAN_PDF};
+use common::process::{add_reviewer, upload_materials, Server};
+use common::{id_number, Person, REVIEWER_PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -23,27 +23,6 @@ async fn send(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
     let status = resp.status();
     let text = resp.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-/// Uploads the materials a citizen (or a minor's guardian) needs; the form's `materials`.
-async fn upload_all(http: &reqwest::Client, server: &Server, minor: bool) -> Value {
-    let mut materials = serde_json::Map::new();
-    for kind in citizen_materials(minor) {
-        let (ct, bytes) = if *kind == "photo" {
-            ("image/jpeg", GOOD_PHOTO)
-        } else {
-            ("application/pdf", SCAN_PDF)
-        };
-        let (status, body) = send(
-            http.post(server.url(&format!("/api/uploads?kind={kind}")))
-                .header("content-type", ct)
-                .body(bytes.to_vec()),
-        )
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        materials.insert(kind.to_string(), body["id"].clone());
-    }
-    Value::Object(materials)
 }
 
 #[tokio::test]
@@ -107,7 +86,7 @@ async fn the_debug_log_holds_no_id_number_or_birth_date() {
         )
         .await;
         assert_eq!(s, StatusCode::OK);
-        let materials = upload_all(&http, &server, minor).await;
+        let materials = upload_materials(&http, &server, minor).await;
         let (s, b) = send(
             http.post(server.url("/api/applications"))
                 .header("idempotency-key", format!("log-test-{}", for_whom.phone))

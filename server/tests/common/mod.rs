@@ -170,6 +170,15 @@ pub const WRONG_SIZE_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/phot
 /// A tiny document scan (a PDF header is all the server looks at).
 pub const SCAN_PDF: &[u8] = b"%PDF-1.4\n% scan of a document\n%%EOF\n";
 
+/// What the tests upload as material `kind`: the good photo, else a PDF scan; with its type.
+pub fn material_file(kind: &str) -> (&'static str, &'static [u8]) {
+    if kind == "photo" {
+        ("image/jpeg", GOOD_PHOTO)
+    } else {
+        ("application/pdf", SCAN_PDF)
+    }
+}
+
 /// The materials a citizen must upload when nothing is confirmed by data sharing.
 pub fn citizen_materials(minor: bool) -> &'static [&'static str] {
     if minor {
@@ -621,11 +630,8 @@ impl Harness {
     pub async fn upload_materials(&self, jar: &mut Jar, minor: bool) -> Value {
         let mut materials = serde_json::Map::new();
         for kind in citizen_materials(minor) {
-            let r = if *kind == "photo" {
-                self.upload(jar, kind, "image/jpeg", GOOD_PHOTO).await
-            } else {
-                self.upload(jar, kind, "application/pdf", SCAN_PDF).await
-            };
+            let (content_type, bytes) = material_file(kind);
+            let r = self.upload(jar, kind, content_type, bytes).await;
             let body = r.expect(StatusCode::CREATED);
             materials.insert(kind.to_string(), body["id"].clone());
         }

@@ -130,6 +130,26 @@ impl Drop for Server {
     }
 }
 
+/// Uploads every material a citizen (or a minor's guardian) needs, as the logged-in `http`;
+/// returns the form's `materials` map.
+pub async fn upload_materials(http: &reqwest::Client, server: &Server, minor: bool) -> Value {
+    let mut materials = serde_json::Map::new();
+    for kind in super::citizen_materials(minor) {
+        let (content_type, bytes) = super::material_file(kind);
+        let resp = http
+            .post(server.url(&format!("/api/uploads?kind={kind}")))
+            .header("content-type", content_type)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(resp.status(), reqwest::StatusCode::CREATED);
+        let body: Value = resp.json().await.expect("JSON");
+        materials.insert(kind.to_string(), body["id"].clone());
+    }
+    Value::Object(materials)
+}
+
 /// `ecard admin add-reviewer` with the password on standard input.
 pub fn add_reviewer(data: &Path, database_url: Option<&str>, username: &str) {
     let mut child = ecard(data, database_url)
