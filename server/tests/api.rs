@@ -750,8 +750,8 @@ async fn guardian_applies_for_self_and_child_who_later_holds_the_card(h: Harness
     );
     assert_eq!(c.masked_name, "王**");
     let (holders,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM cards WHERE holder_id_number = $1")
-            .bind(&child.id_number)
+        sqlx::query_as("SELECT COUNT(*) FROM cards WHERE holder_id_index = $1")
+            .bind(h.state.keys.pii.index(&child.id_number))
             .fetch_one(&h.state.db.pool)
             .await
             .expect("count");

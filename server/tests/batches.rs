@@ -303,6 +303,7 @@ async fn reviewer_lists_and_approves_a_batch(h: Harness) {
             format!("approve application:{}", apps[2]["id"]),
             format!("approve application:{}", apps[0]["id"]),
             format!("reject application:{minor_app}"),
+            format!("view_batch batch:{batch}"),
         ]
     );
     let detail = h
@@ -558,12 +559,47 @@ async fn migration_backfills_applicants_and_holders(backend: Backend) {
         Backend::Postgres => ecard::service::db::Db::open_postgres(&url).await,
     }
     .expect("open and migrate");
+    // On start the service seals what was stored in plain text (migration 0006).
+    let keys =
+        ecard::service::keystore::KeyStore::open_or_create(dir.path(), common::NOW).expect("keys");
+    let pii = &keys.pii;
+    let sealed = ecard::service::pii::seal_existing(&db, pii)
+        .await
+        .expect("seal");
+    assert_eq!(sealed, 5, "2 users, 2 applications, 1 card");
+    if backend == Backend::Sqlite {
+        let mut bytes = Vec::new();
+        for e in std::fs::read_dir(dir.path()).expect("dir") {
+            let path = e.expect("entry").path();
+            if path.to_string_lossy().contains("ecard.sqlite3") {
+                bytes.extend(std::fs::read(&path).expect("read"));
+            }
+        }
+        for p in [&father, &child] {
+            let plain = p.id_number.as_bytes();
+            assert!(
+                !bytes.windows(plain.len()).any(|w| w == plain),
+                "{} left in plain in the SQLite files after sealing",
+                p.id_number
+            );
+        }
+    }
+    let open = |v: Option<String>| {
+        v.map(|v| {
+            pii.open_text(ecard::service::pii::ID_NUMBER, &v)
+                .expect("opens")
+        })
+    };
     let apps: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT id, applicant_id_number, applicant_name FROM applications ORDER BY id",
     )
     .fetch_all(&db.pool)
     .await
     .expect("applications");
+    let apps: Vec<_> = apps
+        .into_iter()
+        .map(|(i, n, name)| (i, open(n), name))
+        .collect();
     assert_eq!(
         apps,
         [
@@ -584,10 +620,10 @@ async fn migration_backfills_applicants_and_holders(backend: Backend) {
             .fetch_one(&db.pool)
             .await
             .expect("card");
-    assert_eq!(holder, Some(child.id_number.clone()));
-    // The index is per applicant now.
-    let again = sqlx::query("INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, applicant_id_number) VALUES (1, 'k2', 'h', 'reviewing', '{}', 0, 0, $1)")
-        .bind(&child.id_number)
+    assert_eq!(open(holder), Some(child.id_number.clone()));
+    // The index is per applicant now (by blind index since 0006).
+    let again = sqlx::query("INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, applicant_id_index) VALUES (1, 'k2', 'h', 'reviewing', '{}', 0, 0, $1)")
+        .bind(pii.index(&child.id_number))
         .execute(&db.pool)
         .await;
     assert!(again.is_err(), "second open application for the child");

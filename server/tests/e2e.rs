@@ -6,18 +6,12 @@
 
 mod common;
 
-use std::fs::File;
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use ecard_core::{Credential, Gate, GatePolicy, Scene, SigningKey, Wallet};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use common::{citizen_materials, Person, PgDatabase, GOOD_PHOTO, REVIEWER_PASSWORD, SCAN_PDF};
+use common::process::{add_reviewer, upload_materials, Server};
+use common::{Person, PgDatabase, REVIEWER_PASSWORD};
 
 const STEP: u8 = 30;
 
@@ -32,120 +26,6 @@ async fn journey_on_postgres() {
         return;
     };
     journey(Some(&pg.url)).await;
-}
-
-/// `ecard` with no service settings inherited from the environment.
-fn ecard(data: &Path, database_url: Option<&str>) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ecard"));
-    c.current_dir(data)
-        .env_remove("ECARD_DATABASE_URL")
-        .env_remove("ECARD_DATA")
-        .env_remove("ECARD_LISTEN");
-    if let Some(url) = database_url {
-        c.env("ECARD_DATABASE_URL", url);
-    }
-    c
-}
-
-/// A running `ecard serve`, killed when dropped (also when the test fails).
-struct Server {
-    child: Child,
-    base: String,
-    log: std::path::PathBuf,
-}
-
-impl Server {
-    /// Starts the binary on a free port and waits (at most 30 s) until it accepts connections.
-    fn start(data: &Path, database_url: Option<&str>) -> Server {
-        let log = data.join("serve.log");
-        // The port is free when asked; should another process take it before the child binds,
-        // the child exits and the next attempt takes another port.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let addr = SocketAddr::from(([127, 0, 0, 1], port));
-            let out = File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = ecard(data, database_url)
-                .args(["serve", "--listen", &addr.to_string(), "--data"])
-                .arg(data)
-                .arg("--www")
-                .arg(data.join("www"))
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn ecard serve");
-            let mut server = Server {
-                child,
-                base: format!("http://{addr}"),
-                log: log.clone(),
-            };
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if server.child.try_wait().expect("child status").is_some() {
-                    break;
-                }
-                if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return server;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let exited = server.child.try_wait().expect("child status").is_some();
-            if !exited {
-                panic!("ecard serve not ready after 30 s:\n{}", server.log_text());
-            }
-            eprintln!(
-                "ecard serve exited at start, retrying:\n{}",
-                server.log_text()
-            );
-        }
-        panic!("ecard serve did not start");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `ecard admin add-reviewer` with the password on standard input.
-fn add_reviewer(data: &Path, database_url: Option<&str>, username: &str) {
-    let mut child = ecard(data, database_url)
-        .args(["admin", "add-reviewer", "--username", username])
-        .args(["--display-name", "王审核", "--data"])
-        .arg(data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ecard admin");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{REVIEWER_PASSWORD}\n").as_bytes())
-        .expect("write password");
-    let out = child.wait_with_output().expect("ecard admin");
-    assert!(
-        out.status.success(),
-        "add-reviewer failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
-    assert_eq!(printed["reviewer"], username);
 }
 
 fn unix_now() -> i64 {
@@ -208,28 +88,12 @@ async fn journey(database_url: Option<&str>) {
     let me = expect_json(holder.get(server.url("/api/me")), StatusCode::OK).await;
     assert_eq!(me["card"], Value::Null);
     // No data-sharing service in `ecard serve`: every material is uploaded first.
-    let mut materials = serde_json::Map::new();
-    for kind in citizen_materials(false) {
-        let (content_type, bytes) = if *kind == "photo" {
-            ("image/jpeg", GOOD_PHOTO)
-        } else {
-            ("application/pdf", SCAN_PDF)
-        };
-        let up = expect_json(
-            holder
-                .post(server.url(&format!("/api/uploads?kind={kind}")))
-                .header("content-type", content_type)
-                .body(bytes.to_vec()),
-            StatusCode::CREATED,
-        )
-        .await;
-        materials.insert(kind.to_string(), up["id"].clone());
-    }
+    let materials = upload_materials(&holder, &server, false).await;
     let application = expect_json(
         holder
             .post(server.url("/api/applications"))
             .header("Idempotency-Key", "e2e-apply-0001")
-            .json(&p.application_with(Value::Object(materials))),
+            .json(&p.application_with(materials)),
         StatusCode::CREATED,
     )
     .await;

@@ -85,6 +85,48 @@ async fn no_credential_escapes_a_card_action(h: Harness) {
     }
 }
 
+/// A hundred copies of one submission (same account, key and body) sent at once: one
+/// application, and every copy gets the same answer. The same key with another body is `422`
+/// and changes nothing.
+async fn a_hundred_copies_of_one_submission_store_one(h: Harness) {
+    let p = person(0);
+    let jar = h.citizen(&p).await;
+    let h = std::sync::Arc::new(h);
+    let copies: Vec<_> = (0..100)
+        .map(|_| {
+            let (mut jar, h, p) = (jar.clone(), h.clone(), p.clone());
+            tokio::spawn(async move { h.apply(&mut jar, &p, "one-key-for-all").await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for c in copies {
+        answers.push(c.await.expect("copy"));
+    }
+    let first = &answers[0];
+    for (i, a) in answers.iter().enumerate() {
+        assert_eq!(a.status, StatusCode::CREATED, "copy {i}: {}", a.text());
+        assert_eq!(a.json, first.json, "copy {i} answered differently");
+    }
+    assert_eq!(h.count("applications").await, 1);
+    assert_eq!(h.count("application_events").await, 2);
+    let mut other = p.application();
+    other["service_bank"] = serde_json::json!("icbc");
+    let mut jar = jar.clone();
+    h.post_with(
+        &mut jar,
+        "/api/applications",
+        &[("idempotency-key", "one-key-for-all")],
+        other,
+    )
+    .await
+    .expect_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "IDEMPOTENCY_KEY_REUSED",
+        None,
+    );
+    assert_eq!(h.count("applications").await, 1);
+}
+
 macro_rules! races {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -111,5 +153,6 @@ macro_rules! races {
 
 races!(
     one_open_application_under_concurrency,
+    a_hundred_copies_of_one_submission_store_one,
     no_credential_escapes_a_card_action,
 );

@@ -324,6 +324,25 @@ async fn a_venue_gate_admits_by_the_signed_manifest(h: Harness) {
     venue_bundle(&h, &bad)
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "GATE_TOKEN_INVALID", None);
+    // A replaced token stops working at once; the new one works.
+    let r = h
+        .post(
+            &mut op,
+            &format!("/api/venues/{}/gate-token", v.id),
+            json!({}),
+        )
+        .await;
+    let fresh = r.expect(StatusCode::OK)["gate_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    venue_bundle(&h, &v)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "GATE_TOKEN_INVALID", None);
+    let v = VenueHandle {
+        id: v.id,
+        token: fresh,
+    };
     let bundle =
         ecard_core::format::bundle::SyncBundle::from_bytes(&venue_bundle(&h, &v).await.bytes)
             .unwrap();

@@ -196,7 +196,12 @@ impl SyncedState {
                     .manifests
                     .get(&m.body.day)
                     .into_iter()
-                    .chain(manifests.iter().copied().filter(|h| h.body.day == m.body.day))
+                    .chain(
+                        manifests
+                            .iter()
+                            .copied()
+                            .filter(|h| h.body.day == m.body.day),
+                    )
                     .any(|h| h.body.issued_at > m.body.issued_at);
                 check_manifest(trust, m, venue, newer_held)?;
                 manifests.push(m);

@@ -109,6 +109,18 @@ $('pass-form').addEventListener('submit', async (ev) => {
   }
 });
 
+$('token-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const venue = new FormData(ev.target).get('venue');
+  if (!confirm('重新生成后，旧令牌立即失效，本场馆所有闸机都要填写新令牌。继续？')) return;
+  try {
+    const t = await api(`/venues/${venue}/gate-token`, { method: 'POST', body: {} });
+    say($('token-msg'), `新闸机令牌（只显示这一次）：${t.gate_token}`);
+  } catch (e) {
+    showError(e, $('token-msg'));
+  }
+});
+
 $('attendance-date').value = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 $('attendance-venue').onchange = showAttendance;
 $('attendance-date').onchange = showAttendance;

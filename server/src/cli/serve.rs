@@ -39,6 +39,15 @@ pub struct ServeArgs {
     /// Folder of pages to serve at /
     #[arg(long, default_value = "www")]
     pub www: PathBuf,
+    /// Rate limits: `production` (default), `off`, and/or overrides such as
+    /// `login=10/60,register=20/3600,apply=10/3600,apply_per_address=120/3600,
+    /// credential=30/3600,upload=60/3600,gate_scans=120/60,backoff=5/30/3600` (see docs/SECURITY.md)
+    #[arg(long, default_value = "production", env = "ECARD_RATE_LIMITS")]
+    pub rate_limits: String,
+    /// Header a trusted reverse proxy sets to the client's address (e.g. X-Forwarded-For);
+    /// without it the connection's peer is the client
+    #[arg(long, env = "ECARD_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -79,8 +88,16 @@ pub fn serve(a: ServeArgs) -> CliResult {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let rate_limits = service::limits::RateLimits::parse(&a.rate_limits)
+        .map_err(|e| CliError::new("RATE_LIMITS_INVALID", format!("限流设置有误：{e}")))?;
+    let config = service::state::Config {
+        www_dir: a.www,
+        rate_limits,
+        client_ip_header: a.client_ip_header.map(|h| h.to_ascii_lowercase()),
+        ..service::state::Config::default()
+    };
     runtime()?
-        .block_on(service::serve(a.listen, a.storage.storage(), a.www))
+        .block_on(service::serve(a.listen, a.storage.storage(), config))
         .map_err(|e| CliError::new("SERVE", e))
 }
 

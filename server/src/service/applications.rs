@@ -1,7 +1,10 @@
 //! Applications for the card (申领): submit once per idempotency key, list mine, follow the
 //! review timeline 提交 → 联审中 → 通过 / 驳回(原因) → 制卡中 → 已发卡.
 
+use std::sync::Arc;
+
 use axum::extract::State;
+use axum::Extension;
 
 use super::extract::Json;
 use super::extract::Path;
@@ -13,6 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Citizen;
 use super::error::{ApiError, ApiResult};
+use super::limits::{self, AccountAction, Limiters};
+use super::pii;
 use super::state::AppState;
 use super::uploads;
 
@@ -37,37 +42,49 @@ pub fn status_label(status: &str) -> &'static str {
 pub async fn submit(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     headers: HeaderMap,
     Json(form): Json<ApplicationForm>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let key = idempotency_key(&headers)?;
+    limits::per_account(&limiters, AccountAction::Apply, c.user_id)?;
     let checked = check_submission(&state, c.user_id, &form).await?;
     let body = serde_json::to_string(&checked).map_err(ApiError::internal)?;
     // The request as sent (normalised by parsing), not the checked result: that carries the
     // application date, and a retry the next day is still the same request.
     let request = serde_json::to_string(&form).map_err(ApiError::internal)?;
-    let hash = hex::encode(Sha256::digest(request.as_bytes()));
+    let hash = RequestHash::of(&state, &[], request.as_bytes());
     let mut tx = state.db.begin_write().await?;
     if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
         tx.commit().await?;
-        return Ok((
-            StatusCode::CREATED,
-            Json(view(&state, c.user_id, id).await?),
-        ));
+        return created(&state, c.user_id, id).await;
     }
-    refuse_if_pending(&mut tx, &checked.document.number).await?;
+    let pii = &state.keys.pii;
+    let applicant_index = pii.index(&checked.document.number);
+    if let Err(exists) = refuse_if_pending(&mut tx, &applicant_index).await {
+        // The open application may be another copy of this very request, stored since the
+        // check above (PostgreSQL reads what was committed meanwhile): answer as it did.
+        return match replayed(&mut tx, c.user_id, &key, &hash).await? {
+            Some(id) => {
+                tx.commit().await?;
+                created(&state, c.user_id, id).await
+            }
+            None => Err(exists),
+        };
+    }
     let now = state.now();
     let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
         "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, \
-         applicant_id_number, applicant_name) \
-         VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+         applicant_id_number, applicant_id_index, applicant_name) \
+         VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7, $8) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(c.user_id)
     .bind(&key)
-    .bind(&hash)
-    .bind(&body)
+    .bind(&hash.keyed)
+    .bind(pii.seal_text(pii::FORM, &body)?)
     .bind(now)
-    .bind(&checked.document.number)
+    .bind(pii.seal_text(pii::ID_NUMBER, &checked.document.number)?)
+    .bind(&applicant_index)
     .bind(&checked.name)
     .fetch_optional(&mut *tx)
     .await;
@@ -76,10 +93,7 @@ pub async fn submit(
             // Another open application was stored at the same moment (one open per applicant).
             tx.rollback().await?;
             return match find_by_key(&state, c.user_id, &key).await {
-                Ok(id) => Ok((
-                    StatusCode::CREATED,
-                    Json(view(&state, c.user_id, id).await?),
-                )),
+                Ok(id) => created(&state, c.user_id, id).await,
                 Err(_) => Err(application_exists()),
             };
         }
@@ -88,27 +102,24 @@ pub async fn submit(
     let Some((id,)) = inserted else {
         // Another request with the same key won the race: answer as it did.
         tx.rollback().await?;
-        return Ok((
-            StatusCode::CREATED,
-            Json(
-                view(
-                    &state,
-                    c.user_id,
-                    find_by_key(&state, c.user_id, &key).await?,
-                )
-                .await?,
-            ),
-        ));
+        return created(
+            &state,
+            c.user_id,
+            find_by_key(&state, c.user_id, &key).await?,
+        )
+        .await;
     };
     for status in ["submitted", "reviewing"] {
         add_event(&mut tx, id, status, None, now).await?;
     }
     tx.commit().await?;
     tracing::info!(application_id = id, "application submitted");
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, c.user_id, id).await?),
-    ))
+    created(&state, c.user_id, id).await
+}
+
+/// `201` with the view of application `id`: a new one, or the one a retry stands for.
+async fn created(state: &AppState, user_id: i64, id: i64) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(view(state, user_id, id).await?)))
 }
 
 /// `409 APPLICATION_EXISTS`: the applicant has an open application or a card.
@@ -157,15 +168,14 @@ async fn check_submission(
             problems,
         )
     })?;
-    let (own_id,): (String,) = sqlx::query_as("SELECT id_number FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    let is_self = checked.document.number == own_id;
-    let is_guardian = checked
-        .guardian
-        .as_ref()
-        .is_some_and(|g| g.id_number == own_id);
+    let (own_index,): (Option<String>,) =
+        sqlx::query_as("SELECT id_index FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&state.db.pool)
+            .await?;
+    let own = |number: &str| own_index.as_deref() == Some(state.keys.pii.index(number).as_str());
+    let is_self = own(&checked.document.number);
+    let is_guardian = checked.guardian.as_ref().is_some_and(|g| own(&g.id_number));
     if !is_self && !is_guardian {
         let problem = Problem {
             field: "document.number".into(),
@@ -190,11 +200,41 @@ async fn check_submission(
     Ok(checked)
 }
 
+/// The hash of a request stored with its idempotency key: keyed (the request carries ID
+/// numbers), and the plain SHA-256 that versions before sealing stored, still accepted.
+pub struct RequestHash {
+    pub keyed: String,
+    legacy: String,
+}
+
+impl RequestHash {
+    /// The hash of `parts` (each length-prefixed) followed by `tail`.
+    pub fn of(state: &AppState, parts: &[&[u8]], tail: &[u8]) -> Self {
+        let mut sha = Sha256::new();
+        for p in parts {
+            sha.update((p.len() as u64).to_be_bytes());
+            sha.update(p);
+        }
+        sha.update(tail);
+        let mut all = parts.to_vec();
+        all.push(tail);
+        RequestHash {
+            keyed: state.keys.pii.keyed_hash(&all),
+            legacy: hex::encode(sha.finalize()),
+        }
+    }
+
+    /// Whether a stored hash is this request's.
+    pub fn matches(&self, stored: &str) -> bool {
+        stored == self.keyed || stored == self.legacy
+    }
+}
+
 async fn replayed(
     tx: &mut super::cards::Tx<'_>,
     user_id: i64,
     key: &str,
-    hash: &str,
+    hash: &RequestHash,
 ) -> ApiResult<Option<i64>> {
     let row: Option<(i64, String)> = sqlx::query_as(
         "SELECT id, request_hash FROM applications WHERE user_id = $1 AND idempotency_key = $2",
@@ -204,7 +244,7 @@ async fn replayed(
     .fetch_optional(&mut **tx)
     .await?;
     match row {
-        Some((id, h)) if h == hash => Ok(Some(id)),
+        Some((id, h)) if hash.matches(&h) => Ok(Some(id)),
         Some(_) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "IDEMPOTENCY_KEY_REUSED",
@@ -214,11 +254,11 @@ async fn replayed(
     }
 }
 
-async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, applicant: &str) -> ApiResult<()> {
+async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, applicant_index: &str) -> ApiResult<()> {
     let open: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM applications WHERE applicant_id_number = $1 AND status <> 'rejected' LIMIT 1",
+        "SELECT id FROM applications WHERE applicant_id_index = $1 AND status <> 'rejected' LIMIT 1",
     )
-    .bind(applicant)
+    .bind(applicant_index)
     .fetch_optional(&mut **tx)
     .await?;
     if open.is_some() {
@@ -258,9 +298,10 @@ pub async fn add_event(
 }
 
 /// Applications the account may read: those it submitted, and those for its own ID number
-/// (a child who registers later sees what the guardian submitted). `$1` is the account.
+/// (a child who registers later sees what the guardian submitted), by blind index. `$1` is the
+/// account.
 const MINE: &str =
-    "(a.user_id = $1 OR a.applicant_id_number = (SELECT u.id_number FROM users u WHERE u.id = $1))";
+    "(a.user_id = $1 OR a.applicant_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1))";
 
 /// status, reject_reason, created_at, user_id, applicant_name, applicant_id_number, batch_id
 type ViewRow = (
@@ -286,6 +327,9 @@ pub async fn view(state: &AppState, user_id: i64, id: i64) -> ApiResult<Value> {
     .await?;
     let (status, reason, created_at, submitter, name, applicant, batch_id) =
         row.ok_or_else(|| ApiError::not_found("申请"))?;
+    let applicant = applicant
+        .map(|a| state.keys.pii.open_text(pii::ID_NUMBER, &a))
+        .transpose()?;
     Ok(json!({
         "id": id,
         "applicant": { "name": name, "id_number": applicant.as_deref().map(super::validate::mask_id) },

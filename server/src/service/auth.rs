@@ -12,6 +12,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, ApiResult};
+use super::limits;
 use super::state::AppState;
 
 pub const CITIZEN_COOKIE: &str = "ecard_session";
@@ -58,16 +59,34 @@ async fn spend_password_time(password: String) {
     .await;
 }
 
-/// Checks a login whose account row `(id, display name, password hash)` the caller looked up,
-/// and starts a session for `role`. An unknown name costs the same time as a wrong password,
-/// and both get the same answer, `wrong` being what the person reads.
+/// Checks a login with `login_name` whose account row `(id, display name, password hash)` the
+/// caller looked up, and starts a session for `role`. An unknown name costs the same time as a
+/// wrong password, and both get the same answer, `wrong` being what the person reads. Failures
+/// per login name back off (`429 LOGIN_LOCKED` with `Retry-After`); a success clears them.
 pub async fn login(
     state: &AppState,
-    role: &str,
+    (role, login_name): (&str, &str),
     row: Option<(i64, String, String)>,
     password: String,
     wrong: &'static str,
 ) -> ApiResult<(Cookie<'static>, String)> {
+    let account = format!("{role}:{login_name}");
+    limits::refuse_if_locked(state, &account).await?;
+    let result = check_password(row, password, wrong).await;
+    match result {
+        Ok((id, name)) => {
+            limits::record_success(state, &account).await?;
+            Ok((start_session(state, role, id).await?, name))
+        }
+        Err(e) => Err(limits::record_failure(state, &account).await?.unwrap_or(e)),
+    }
+}
+
+async fn check_password(
+    row: Option<(i64, String, String)>,
+    password: String,
+    wrong: &'static str,
+) -> ApiResult<(i64, String)> {
     let bad = || {
         ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
@@ -82,7 +101,7 @@ pub async fn login(
     if !verify_password(password, hash).await {
         return Err(bad());
     }
-    Ok((start_session(state, role, id).await?, name))
+    Ok((id, name))
 }
 
 pub(crate) fn token_hash(token: &str) -> String {

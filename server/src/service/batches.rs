@@ -7,8 +7,11 @@
 use std::collections::BTreeMap;
 
 use axum::body::Body;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use ecard_core::rules::application::{self, ApplicationForm, CheckedApplication, DocumentForm};
 use ecard_core::rules::channel::Channel;
 use ecard_core::rules::guardian::GuardianForm;
@@ -18,12 +21,13 @@ use ecard_core::rules::{Problem, RulesConfig, SharedDataConfirmations};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::applications::{add_event, idempotency_key, status_label};
+use super::applications::{add_event, idempotency_key, status_label, RequestHash};
 use super::auth::{Citizen, Reviewer};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
+use super::limits::{self, AccountAction, Limiters};
+use super::pii;
 use super::review;
 use super::state::AppState;
 
@@ -234,11 +238,13 @@ fn row_form(
 pub async fn submit(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Query(q): Query<BatchQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let key = idempotency_key(&headers)?;
+    limits::per_account(&limiters, AccountAction::Apply, c.user_id)?;
     let channel = match q.channel.as_str() {
         "employer" => Channel::Employer,
         "school" => Channel::School,
@@ -291,17 +297,16 @@ pub async fn submit(
                 format!("文件过大，最大 {} MB", MAX_BATCH_BYTES / 1024 / 1024),
             )
         })?;
-    let mut hasher = Sha256::new();
-    for part in [
-        q.channel.as_bytes(),
-        agent.name.as_bytes(),
-        agent.uscc.as_bytes(),
-    ] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part);
-    }
-    hasher.update(&bytes);
-    let hash = hex::encode(hasher.finalize());
+    // Keyed: the file carries ID numbers.
+    let hash = RequestHash::of(
+        &state,
+        &[
+            q.channel.as_bytes(),
+            agent.name.as_bytes(),
+            agent.uscc.as_bytes(),
+        ],
+        &bytes,
+    );
 
     // A retry answers as the first time, before anything is read or checked again.
     if let Some(answer) = replayed(&state, c.user_id, &key, &hash).await? {
@@ -328,7 +333,7 @@ pub async fn submit(
     .bind(&agent.name)
     .bind(&agent.uscc)
     .bind(&key)
-    .bind(&hash)
+    .bind(&hash.keyed)
     .bind(row_count as i64)
     .bind(now)
     .fetch_optional(&mut *tx)
@@ -344,22 +349,24 @@ pub async fn submit(
         };
     };
     let mut accepted = Vec::new();
+    let pii = &state.keys.pii;
     for (line, form, checked) in good {
         let data = serde_json::to_string(&checked).map_err(ApiError::internal)?;
         let request = serde_json::to_string(&form).map_err(ApiError::internal)?;
-        let row_hash = hex::encode(Sha256::digest(request.as_bytes()));
+        let row_hash = pii.keyed_hash(&[request.as_bytes()]);
         // Any unique index: the per-applicant one (an open application exists) or the key.
         let id: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, \
-             applicant_id_number, applicant_name, batch_id) \
-             VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id",
+             applicant_id_number, applicant_id_index, applicant_name, batch_id) \
+             VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(c.user_id)
         .bind(format!("batch:{batch_id}:{line}"))
         .bind(&row_hash)
-        .bind(&data)
+        .bind(pii.seal_text(pii::FORM, &data)?)
         .bind(now)
-        .bind(&checked.document.number)
+        .bind(pii.seal_text(pii::ID_NUMBER, &checked.document.number)?)
+        .bind(pii.index(&checked.document.number))
         .bind(&checked.name)
         .bind(batch_id)
         .fetch_optional(&mut *tx)
@@ -463,7 +470,7 @@ async fn replayed(
     state: &AppState,
     user_id: i64,
     key: &str,
-    hash: &str,
+    hash: &RequestHash,
 ) -> ApiResult<Option<Value>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT request_hash, answer FROM batches WHERE submitted_by = $1 AND idempotency_key = $2",
@@ -473,7 +480,7 @@ async fn replayed(
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
-        Some((h, answer)) if h == hash => Ok(Some(
+        Some((h, answer)) if hash.matches(&h) => Ok(Some(
             serde_json::from_str(&answer).map_err(ApiError::internal)?,
         )),
         Some(_) => Err(ApiError::new(
@@ -613,7 +620,7 @@ type BatchApplicationRow = (i64, Option<String>, Option<String>, String, String)
 /// `GET /api/review/batches/{id}`: the batch and its applications with their status.
 pub async fn detail(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let row: Option<(String, String, String, i64, i64, i64, i64)> = sqlx::query_as(
@@ -633,13 +640,19 @@ pub async fn detail(
     .fetch_all(&state.db.pool)
     .await?;
     let mut applications: Vec<Value> = Vec::with_capacity(apps.len());
+    let pii = &state.keys.pii;
     for (app_id, name, id_number, status, data) in apps {
-        let data: Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+        let id_number = id_number
+            .map(|n| pii.open_text(pii::ID_NUMBER, &n))
+            .transpose()?;
+        let data: Value =
+            serde_json::from_str(&pii.open_text(pii::FORM, &data)?).map_err(ApiError::internal)?;
         let materials = super::uploads::describe(&state, &data).await?;
         applications.push(json!({ "id": app_id, "name": name, "id_number": id_number,
                                   "status": status, "status_label": status_label(&status),
                                   "materials": materials }));
     }
+    review::audit_read(&state, &r, "view_batch", &format!("batch:{id}")).await?;
     Ok(Json(json!({
         "id": id, "channel": channel, "agent": { "name": name, "uscc": uscc },
         "submitted_by": submitted_by, "submitted_at": at, "rows": rows, "accepted": accepted,
@@ -841,10 +854,14 @@ pub async fn photos(
             .bind(id)
             .fetch_all(&state.db.pool)
             .await?;
-    let by_number: BTreeMap<String, i64> = apps
-        .into_iter()
-        .filter_map(|(app, n)| n.map(|n| (n.to_ascii_uppercase(), app)))
-        .collect();
+    let pii = &state.keys.pii;
+    let mut by_number: BTreeMap<String, i64> = BTreeMap::new();
+    for (app, n) in apps {
+        if let Some(n) = n {
+            let n = pii.open_text(pii::ID_NUMBER, &n)?;
+            by_number.insert(n.to_ascii_uppercase(), app);
+        }
+    }
     let numbers: std::collections::HashSet<String> = by_number.keys().cloned().collect();
     let rules = state.config.rules.photo;
     let entries = tokio::task::spawn_blocking(move || read_photos(&bytes, &numbers, &rules))
@@ -876,15 +893,16 @@ pub async fn photos(
                                   "message": "这份申请已审核完毕，不能再换照片" }));
             continue;
         }
-        let mut data: Value = serde_json::from_str(&data).map_err(ApiError::internal)?;
+        let mut data: Value =
+            serde_json::from_str(&pii.open_text(pii::FORM, &data)?).map_err(ApiError::internal)?;
         let upload_id = super::uploads::new_id()?;
         sqlx::query(
-            "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at) \
-             VALUES ($1, $2, 'photo', 'image/jpeg', $3, $4, $5)",
+            "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
+             VALUES ($1, $2, 'photo', 'image/jpeg', $3, $4, $5, 1)",
         )
         .bind(&upload_id)
         .bind(c.user_id)
-        .bind(&photo)
+        .bind(pii.seal_file(&upload_id, &photo)?)
         .bind(photo.len() as i64)
         .bind(now)
         .execute(&mut *tx)
@@ -894,7 +912,7 @@ pub async fn photos(
         }
         data["uploads"]["photo"] = json!(upload_id);
         sqlx::query("UPDATE applications SET data = $1, updated_at = $2 WHERE id = $3")
-            .bind(data.to_string())
+            .bind(pii.seal_text(pii::FORM, &data.to_string())?)
             .bind(now)
             .bind(app_id)
             .execute(&mut *tx)

@@ -3,8 +3,11 @@
 //! the slot's start. Attendance comes from the venue's scan logs; bookings whose entry window
 //! closed unattended become no-shows.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::Extension;
 use ecard_core::format::fields::day_of;
 use ecard_core::format::manifest::holder_of;
 use ecard_core::rules::date::Date;
@@ -21,6 +24,7 @@ use super::auth::Citizen;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
 use super::holders;
+use super::limits::{self, AccountAction, Limiters};
 use super::state::AppState;
 use super::venues::{self, parse_date, Venue};
 
@@ -100,9 +104,11 @@ fn optional_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 pub async fn book(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     headers: HeaderMap,
     Json(req): Json<BookingRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    limits::per_account(&limiters, AccountAction::Booking, c.user_id)?;
     let key = optional_key(&headers)?;
     let date = parse_date("date", &req.date)?;
     let start = ClockTime::try_from(req.start.clone())
@@ -145,7 +151,7 @@ pub async fn book(
     let venue = venues::load(&mut *tx, req.venue_id).await?;
     let card: Option<(String,)> = sqlx::query_as(
         "SELECT c.state FROM cards c \
-         WHERE c.holder_id_number = (SELECT u.id_number FROM users u WHERE u.id = $1) \
+         WHERE c.holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
          ORDER BY c.id DESC LIMIT 1",
     )
     .bind(c.user_id)
@@ -307,8 +313,10 @@ pub async fn mine(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<V
 pub async fn cancel(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
+    limits::per_account(&limiters, AccountAction::Booking, c.user_id)?;
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     let row: Option<(i64, i64, i64, String, i64)> = sqlx::query_as(

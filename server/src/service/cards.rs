@@ -84,25 +84,28 @@ pub async fn new_card_number(tx: &mut Tx<'_>) -> ApiResult<String> {
     Ok(format!("HA{:07}", n % 10_000_000))
 }
 
-/// A new card in the 正常 state with a new number, held by the person with `holder_id_number`;
-/// returns its number.
+/// The holder of a card: their ID number as sealed and its blind index (see `pii`).
+pub type Holder = (Option<String>, Option<String>);
+
+/// A new card in the 正常 state with a new number, held by `holder`; returns its number.
 pub async fn create(
     tx: &mut Tx<'_>,
     user_id: i64,
     application_id: i64,
-    holder_id_number: Option<&str>,
+    (sealed, index): Holder,
     now: i64,
 ) -> ApiResult<String> {
     let number = new_card_number(tx).await?;
     sqlx::query(
-        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, holder_id_number) \
-         VALUES ($1, $2, $3, 'normal', $4, $4, $5)",
+        "INSERT INTO cards (user_id, application_id, card_number, state, created_at, updated_at, \
+         holder_id_number, holder_id_index) VALUES ($1, $2, $3, 'normal', $4, $4, $5, $6)",
     )
     .bind(user_id)
     .bind(application_id)
     .bind(&number)
     .bind(now)
-    .bind(holder_id_number)
+    .bind(sealed)
+    .bind(index)
     .execute(&mut **tx)
     .await?;
     Ok(number)

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::auth::{self, Citizen, CITIZEN_COOKIE};
 use super::error::{ApiError, ApiResult};
+use super::pii;
 use super::state::AppState;
 use super::validate;
 
@@ -33,11 +34,12 @@ pub async fn register(
     let password = validate::password("password", &r.password)?;
     let hash = auth::hash_password(password).await?;
     let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO users (name, id_number, phone, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO users (name, id_number, id_index, phone, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(&name)
-    .bind(id.as_str())
+    .bind(state.keys.pii.seal_text(pii::ID_NUMBER, id.as_str())?)
+    .bind(state.keys.pii.index(id.as_str()))
     .bind(&phone)
     .bind(hash)
     .bind(state.now())
@@ -69,13 +71,20 @@ pub async fn login(
     jar: CookieJar,
     Json(l): Json<Login>,
 ) -> ApiResult<(CookieJar, Json<Value>)> {
+    let phone = l.phone.trim();
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT id, name, password_hash FROM users WHERE phone = $1")
-            .bind(l.phone.trim())
+            .bind(phone)
             .fetch_optional(&state.db.pool)
             .await?;
-    let (cookie, name) =
-        auth::login(&state, "citizen", row, l.password, "手机号或密码不正确").await?;
+    let (cookie, name) = auth::login(
+        &state,
+        ("citizen", phone),
+        row,
+        l.password,
+        "手机号或密码不正确",
+    )
+    .await?;
     Ok((jar.add(cookie), Json(json!({ "name": name }))))
 }
 
@@ -95,8 +104,8 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
             .bind(c.user_id)
             .fetch_one(&state.db.pool)
             .await?;
-    let card = latest_card(&state, &id_number).await?;
-    let masked_id = validate::mask_id(&id_number);
+    let card = latest_card(&state, c.user_id).await?;
+    let masked_id = validate::mask_id(&state.keys.pii.open_text(pii::ID_NUMBER, &id_number)?);
     Ok(Json(json!({
         "name": name,
         "masked_name": ecard_core::issuer::mask_name(&name),
@@ -106,12 +115,14 @@ pub async fn me(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Val
     })))
 }
 
-/// The newest card held by the person with this ID number: (card number, state).
-async fn latest_card(state: &AppState, id_number: &str) -> ApiResult<Option<(String, String)>> {
+/// The newest card held by the account's person (by ID number): (card number, state).
+async fn latest_card(state: &AppState, user_id: i64) -> ApiResult<Option<(String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT card_number, state FROM cards WHERE holder_id_number = $1 ORDER BY id DESC LIMIT 1",
+        "SELECT card_number, state FROM cards \
+         WHERE holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
+         ORDER BY id DESC LIMIT 1",
     )
-    .bind(id_number)
+    .bind(user_id)
     .fetch_optional(&state.db.pool)
     .await?)
 }
@@ -124,10 +135,10 @@ pub async fn details(State(state): State<AppState>, c: Citizen) -> ApiResult<imp
             .bind(c.user_id)
             .fetch_one(&state.db.pool)
             .await?;
-    let card = latest_card(&state, &id_number).await?;
+    let card = latest_card(&state, c.user_id).await?;
     let body = json!({
         "name": name,
-        "id_number": id_number,
+        "id_number": state.keys.pii.open_text(pii::ID_NUMBER, &id_number)?,
         "card_number": card.as_ref().map(|(n, _)| n),
         "card_state": card.as_ref().map(|(_, s)| s),
     });

@@ -84,11 +84,13 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL: readers never block the writer. `synchronous` FULL by default:
-                        // an acknowledged write survives a crash or power loss.
+                        // an acknowledged write survives a crash or power loss. Deleted content
+                        // is zeroed (secure_delete): no plain copy of sealed data stays in free
+                        // pages.
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                                 PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
                             )
                             .as_str(),
                         )

@@ -2,9 +2,12 @@
 //! public key and gets a credential signed by the current issuer key. Asking again renews it;
 //! a new phone's key revokes the credentials of the previous phone.
 
+use std::sync::Arc;
+
 use super::extract::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
 use ecard_core::format::fields::{day_of, day_start};
 use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
 use ecard_core::rules::date::Date;
@@ -17,6 +20,7 @@ use super::auth::Citizen;
 use super::cards;
 use super::error::{ApiError, ApiResult};
 use super::holders;
+use super::limits::{self, AccountAction, Limiters};
 use super::state::AppState;
 use super::validate::cst_date;
 
@@ -46,8 +50,10 @@ fn device_key(hex_key: &str) -> ApiResult<[u8; 32]> {
 pub async fn issue(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Json(req): Json<CredentialRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    limits::per_account(&limiters, AccountAction::Credential, c.user_id)?;
     let key = device_key(&req.device_public_key)?;
     let key_hex = hex::encode(key);
     let now = state.now();
@@ -57,7 +63,7 @@ pub async fn issue(
     let card: Option<(i64, String, String, String)> = sqlx::query_as(
         "SELECT c.id, c.state, c.holder_id_number, a.data FROM cards c \
          JOIN applications a ON a.id = c.application_id \
-         WHERE c.holder_id_number = (SELECT u.id_number FROM users u WHERE u.id = $1) \
+         WHERE c.holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
          ORDER BY c.id DESC LIMIT 1",
     )
     .bind(c.user_id)
@@ -103,7 +109,10 @@ pub async fn issue(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let data: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+    let pii = &state.keys.pii;
+    let id_number = pii.open_text(super::pii::ID_NUMBER, &id_number)?;
+    let data: Value =
+        serde_json::from_str(&pii.open_text(super::pii::FORM, &data)?).unwrap_or(Value::Null);
     let name = data["name"].as_str().unwrap_or_default().to_string();
     let cst_today = Date::from_unix_cst(now);
     let age = data["birth_date"]

@@ -22,6 +22,9 @@ pub struct ApiError {
     /// Every problem found, when a whole form or file was checked at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<Problem>>,
+    /// Seconds to wait before trying again (`429`): also sent as `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -34,6 +37,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             problems: None,
+            retry_after: None,
         }
     }
 
@@ -94,6 +98,12 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self)).into_response()
+        let retry_after = self.retry_after;
+        let mut res = (self.status, Json(self)).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        res
     }
 }

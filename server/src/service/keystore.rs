@@ -1,6 +1,7 @@
 //! Root and issuer keys, kept as files (mode 0600) in `DATA/keys/`, created on first start and
 //! never served. `keys/issuers.json` records each issuer key's life so that a rotated-out key
-//! stays in the trust list until the last credential it signed has expired.
+//! stays in the trust list until the last credential it signed has expired. `keys/pii.key`
+//! seals personal data at rest (see `pii`).
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +34,8 @@ struct Manifest {
 
 /// The loaded keys.
 pub struct KeyStore {
+    /// The keys that seal personal data at rest (`keys/pii.key` or `ECARD_PII_KEY`).
+    pub pii: super::pii::Pii,
     root: KeyFile,
     issuers: Vec<(IssuerRecord, KeyFile)>,
     trust_version: u32,
@@ -83,6 +86,7 @@ impl KeyStore {
             })
             .collect::<CliResult<Vec<_>>>()?;
         Ok(KeyStore {
+            pii: super::pii::Pii::open_or_create(&dir(data))?,
             root,
             issuers,
             trust_version: manifest.trust_version,

@@ -16,6 +16,8 @@ mod gates;
 mod headers;
 mod holders;
 pub mod keystore;
+pub mod limits;
+pub mod pii;
 mod review;
 pub mod state;
 mod uploads;
@@ -23,13 +25,13 @@ mod validate;
 mod venues;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::services::ServeDir;
 
 pub use auth::hash_password;
@@ -87,12 +89,21 @@ pub fn app(state: AppState) -> Router {
             get(venues::availability).put(venues::update),
         )
         .route("/venues/{id}/passes", post(venues::grant_pass))
+        .route("/venues/{id}/gate-token", post(venues::new_gate_token))
         .route("/venues/{id}/attendance", get(venues::attendance))
         .route("/bookings", get(bookings::mine).post(bookings::book))
         .route("/bookings/{id}/cancel", post(bookings::cancel))
         .fallback(|| async { error::ApiError::not_found("接口") });
+    let limiters = Arc::new(limits::Limiters::new(&state.config.rate_limits));
+    let api = api
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(Extension(Arc::clone(&limiters)))
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), limiters),
+            limits::per_address,
+        ));
     Router::new()
-        .nest("/api", api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT)))
+        .nest("/api", api)
         .fallback_service(www)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -124,18 +135,13 @@ pub async fn open_db(s: &Storage<'_>) -> Result<Db, String> {
 }
 
 /// Opens everything and serves until Ctrl-C or SIGTERM.
-pub async fn serve(
-    listen: SocketAddr,
-    storage: Storage<'_>,
-    www_dir: PathBuf,
-) -> Result<(), String> {
+pub async fn serve(listen: SocketAddr, storage: Storage<'_>, config: Config) -> Result<(), String> {
     let clock = state::system_clock();
     let keys = KeyStore::open_or_create(storage.data_dir, clock()).map_err(|e| e.to_string())?;
     let db = open_db(&storage).await?;
-    let config = Config {
-        www_dir,
-        ..Config::default()
-    };
+    pii::seal_existing(&db, &keys.pii)
+        .await
+        .map_err(|e| format!("sealing personal data: {}", e.message))?;
     let state = AppState {
         db,
         keys: Arc::new(keys),
@@ -155,10 +161,14 @@ pub async fn serve(
         "ecard serve: http://{listen}/  ({backend}, data in {})",
         storage.data_dir.display()
     );
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    // The peer address is the client's for the rate limits (unless a proxy header is set).
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn shutdown() {

@@ -15,6 +15,7 @@ use super::applications::{add_event, status_label, timeline};
 use super::auth::{self, Reviewer, REVIEWER_COOKIE};
 use super::cards::{self, CardAction, Tx};
 use super::error::{ApiError, ApiResult};
+use super::pii;
 use super::state::AppState;
 use super::uploads;
 
@@ -31,13 +32,20 @@ pub async fn login(
     jar: CookieJar,
     Json(l): Json<Login>,
 ) -> ApiResult<(CookieJar, Json<Value>)> {
+    let username = l.username.trim();
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT id, display_name, password_hash FROM reviewers WHERE username = $1")
-            .bind(l.username.trim())
+            .bind(username)
             .fetch_optional(&state.db.pool)
             .await?;
-    let (cookie, display_name) =
-        auth::login(&state, "reviewer", row, l.password, "用户名或密码不正确").await?;
+    let (cookie, display_name) = auth::login(
+        &state,
+        ("reviewer", username),
+        row,
+        l.password,
+        "用户名或密码不正确",
+    )
+    .await?;
     Ok((
         jar.add(cookie),
         Json(json!({ "display_name": display_name })),
@@ -74,7 +82,7 @@ pub async fn queue(State(state): State<AppState>, _r: Reviewer) -> ApiResult<Jso
 /// `GET /api/review/applications/{id}`: everything the reviewer needs to decide.
 pub async fn detail(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
@@ -90,7 +98,9 @@ pub async fn detail(
     .bind(id)
     .fetch_optional(&state.db.pool)
     .await?;
+    let data = state.keys.pii.open_text(pii::FORM, &data)?;
     let application = serde_json::from_str::<Value>(&data).map_err(ApiError::internal)?;
+    audit_read(&state, &r, "view_application", &format!("application:{id}")).await?;
     Ok(Json(json!({
         "id": id,
         "status": status,
@@ -168,6 +178,24 @@ pub async fn audit(
     Ok(())
 }
 
+/// Records that a reviewer read personal data (an application, a file, a batch's numbers):
+/// reading is audited as well as acting.
+pub async fn audit_read(
+    state: &AppState,
+    r: &Reviewer,
+    action: &str,
+    target: &str,
+) -> ApiResult<()> {
+    sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
+        .bind(r.reviewer_id)
+        .bind(action)
+        .bind(target)
+        .bind(state.now())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
 /// `POST /api/review/applications/{id}/approve`: 通过, then 制卡中 with a new card in the 正常
 /// state, so the e-card can be used while the physical card is being made.
 pub async fn approve(
@@ -196,12 +224,13 @@ pub async fn approve_one(
 ) -> ApiResult<String> {
     set_status(tx, id, "reviewing", "approved", None, now).await?;
     set_status(tx, id, "approved", "making", None, now).await?;
-    let (user_id, holder): (i64, Option<String>) =
-        sqlx::query_as("SELECT user_id, applicant_id_number FROM applications WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let number = cards::create(tx, user_id, id, holder.as_deref(), now).await?;
+    let (user_id, sealed, index): (i64, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT user_id, applicant_id_number, applicant_id_index FROM applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let number = cards::create(tx, user_id, id, (sealed, index), now).await?;
     let mut detail = json!({ "card_number": number });
     if let Some(b) = batch_id {
         detail["batch_id"] = json!(b);
@@ -355,12 +384,12 @@ async fn reissue(
     now: i64,
 ) -> ApiResult<String> {
     // The new card has the same holder as the one it replaces.
-    let (holder,): (Option<String>,) =
-        sqlx::query_as("SELECT holder_id_number FROM cards WHERE id = $1")
+    let holder: (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT holder_id_number, holder_id_index FROM cards WHERE id = $1")
             .bind(old_card_id)
             .fetch_one(&mut **tx)
             .await?;
-    let number = cards::create(tx, user_id, application_id, holder.as_deref(), now).await?;
+    let number = cards::create(tx, user_id, application_id, holder, now).await?;
     Ok(number)
 }
 

@@ -9,6 +9,7 @@ use ecard_core::rules::{RulesConfig, SharedDataConfirmations};
 
 use super::db::Db;
 use super::keystore::KeyStore;
+use super::limits::RateLimits;
 
 /// Unix seconds, from the system clock in production and a fixed clock in tests.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -30,6 +31,12 @@ pub struct Config {
     pub www_dir: PathBuf,
     /// The application rules (minors, photo, banks, window hours), as on the phone.
     pub rules: RulesConfig,
+    /// Request rates and the login back-off. The default is generous (tests);
+    /// `ecard serve` uses `RateLimits::production()` unless told otherwise.
+    pub rate_limits: RateLimits,
+    /// The header a trusted reverse proxy sets to the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`); without one, the connection's peer address is the client's.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for Config {
@@ -42,6 +49,8 @@ impl Default for Config {
             secure_cookies: false,
             www_dir: PathBuf::from("www"),
             rules: RulesConfig::default(),
+            rate_limits: RateLimits::generous(),
+            client_ip_header: None,
         }
     }
 }

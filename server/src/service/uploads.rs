@@ -4,11 +4,13 @@
 //! Reviewers read them back.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use ecard_core::rules::{photo, MaterialKind, Problem};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 use super::auth::{Citizen, Reviewer};
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path, Query};
+use super::limits::{self, AccountAction, Limiters};
 use super::state::AppState;
 
 /// The largest document scan (a photo is limited by the photo rules).
@@ -71,10 +74,12 @@ pub struct UploadQuery {
 pub async fn upload(
     State(state): State<AppState>,
     c: Citizen,
+    Extension(limiters): Extension<Arc<Limiters>>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    limits::per_account(&limiters, AccountAction::Upload, c.user_id)?;
     let kind = MaterialKind::ALL
         .into_iter()
         .find(|k| k.key() == q.kind)
@@ -87,9 +92,10 @@ pub async fn upload(
             e.field = Some("kind".into());
             e
         })?;
+    // The body is read up to the limit and no further: one byte over is `413`, whatever the
+    // body's length says (or when it says nothing, chunked).
     let limit = if kind == MaterialKind::Photo {
-        // Read a little more than allowed so that the photo rules name the problem.
-        state.config.rules.photo.max_bytes + 1
+        state.config.rules.photo.max_bytes
     } else {
         MAX_DOCUMENT_BYTES
     };
@@ -150,14 +156,14 @@ pub async fn upload(
     let id = new_id()?;
     let size = bytes.len() as i64;
     sqlx::query(
-        "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
     )
     .bind(&id)
     .bind(c.user_id)
     .bind(kind.key())
     .bind(actual.content_type())
-    .bind(bytes.to_vec())
+    .bind(state.keys.pii.seal_file(&id, &bytes)?)
     .bind(size)
     .bind(state.now())
     .execute(&state.db.pool)
@@ -241,7 +247,7 @@ pub async fn describe(state: &AppState, application: &Value) -> ApiResult<Vec<Va
 /// `GET /api/review/uploads/{id}`: the file, with its content type; never cached.
 pub async fn review_download(
     State(state): State<AppState>,
-    _r: Reviewer,
+    r: Reviewer,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let row: Option<(String, Vec<u8>)> =
@@ -250,6 +256,8 @@ pub async fn review_download(
             .fetch_optional(&state.db.pool)
             .await?;
     let (content_type, bytes) = row.ok_or_else(|| ApiError::not_found("文件"))?;
+    let bytes = state.keys.pii.open_file(&id, bytes)?;
+    super::review::audit_read(&state, &r, "view_upload", &format!("upload:{id}")).await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),

@@ -30,6 +30,8 @@ macro_rules! on_both_backends {
     };
 }
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -167,6 +169,15 @@ pub const PNG_RENAMED_PHOTO: &[u8] =
 pub const WRONG_SIZE_PHOTO: &[u8] = include_bytes!("../../../tests/fixtures/photos/wrong_size.jpg");
 /// A tiny document scan (a PDF header is all the server looks at).
 pub const SCAN_PDF: &[u8] = b"%PDF-1.4\n% scan of a document\n%%EOF\n";
+
+/// What the tests upload as material `kind`: the good photo, else a PDF scan; with its type.
+pub fn material_file(kind: &str) -> (&'static str, &'static [u8]) {
+    if kind == "photo" {
+        ("image/jpeg", GOOD_PHOTO)
+    } else {
+        ("application/pdf", SCAN_PDF)
+    }
+}
 
 /// The materials a citizen must upload when nothing is confirmed by data sharing.
 pub fn citizen_materials(minor: bool) -> &'static [&'static str] {
@@ -403,6 +414,15 @@ impl Harness {
 
     /// A new service with the given data-sharing answers.
     pub async fn start_with(backend: Backend, confirmations: Confirmations) -> Option<Harness> {
+        Self::start_configured(backend, confirmations, Config::default()).await
+    }
+
+    /// A new service with the given data-sharing answers and settings (rate limits, …).
+    pub async fn start_configured(
+        backend: Backend,
+        confirmations: Confirmations,
+        config: Config,
+    ) -> Option<Harness> {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db, pg) = match backend {
             Backend::Sqlite => (
@@ -423,7 +443,7 @@ impl Harness {
             db,
             keys: Arc::new(keys),
             clock,
-            config: Arc::new(Config::default()),
+            config: Arc::new(config),
             confirmations,
         };
         Some(Harness {
@@ -438,6 +458,16 @@ impl Harness {
 
     pub fn now(&self) -> i64 {
         self.now.load(Ordering::SeqCst)
+    }
+
+    /// The data directory (keys, and the SQLite file on SQLite).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// The PostgreSQL database's URL, on PostgreSQL.
+    pub fn database_url(&self) -> Option<&str> {
+        self._pg.as_ref().map(|p| p.url.as_str())
     }
 
     pub fn set_now(&self, t: i64) {
@@ -607,11 +637,8 @@ impl Harness {
     pub async fn upload_materials(&self, jar: &mut Jar, minor: bool) -> Value {
         let mut materials = serde_json::Map::new();
         for kind in citizen_materials(minor) {
-            let r = if *kind == "photo" {
-                self.upload(jar, kind, "image/jpeg", GOOD_PHOTO).await
-            } else {
-                self.upload(jar, kind, "application/pdf", SCAN_PDF).await
-            };
+            let (content_type, bytes) = material_file(kind);
+            let r = self.upload(jar, kind, content_type, bytes).await;
             let body = r.expect(StatusCode::CREATED);
             materials.insert(kind.to_string(), body["id"].clone());
         }
