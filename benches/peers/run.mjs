@@ -67,7 +67,7 @@ async function nodeLibs() {
 
 /** Criterion's figures: median of its estimates, and p99 over its 100 samples' per-iteration means. */
 function nativeResults() {
-  const dir = join(root, 'target/criterion');
+  const dir = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'criterion');
   if (!existsSync(dir)) return [];
   const out = [];
   for (const d of readdirSync(dir)) {
