@@ -57,25 +57,10 @@ mod tests {
     use super::decode_qr;
     use crate::render::QrMatrix;
 
-    /// Draws a matrix at `scale` pixels per module with a 4-module quiet zone.
-    fn raster(m: &QrMatrix, scale: usize) -> (Vec<u8>, usize) {
-        let side = (m.width + 8) * scale;
-        let mut px = vec![255u8; side * side];
-        for y in 0..side {
-            for x in 0..side {
-                let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
-                if mx < m.width && my < m.width && m.is_dark(mx, my) {
-                    px[y * side + x] = 0;
-                }
-            }
-        }
-        (px, side)
-    }
-
     #[test]
     fn a_rendered_code_reads_back_as_the_same_text() {
         let text = "HNSSC1:TEST 123";
-        let (px, side) = raster(&QrMatrix::encode(text).unwrap(), 4);
+        let (px, side) = QrMatrix::encode(text).unwrap().to_luma(4);
         assert_eq!(decode_qr(&px, side, side), vec![text.to_string()]);
     }
 
@@ -86,7 +71,7 @@ mod tests {
         let text = "HNSSC1:".to_string() + &"0123456789ABCDEFGHIJ $%*+-./:".repeat(10)[..288];
         let m = QrMatrix::encode(&text).unwrap();
         for scale in [3, 5] {
-            let (code, side) = raster(&m, scale);
+            let (code, side) = m.to_luma(scale);
             let (w, h) = (640, 480);
             let mut px = vec![255u8; w * h];
             for y in 0..side {
