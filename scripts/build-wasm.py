@@ -8,6 +8,7 @@ cargo → wasm-bindgen → wasm-opt → size budget. Fails when a package is ove
 Run scripts/ensure-tools.sh first (the README's commands do). Prints the sizes it measured.
 """
 import gzip
+import os
 import pathlib
 import subprocess
 import sys
@@ -27,7 +28,8 @@ def build(conf, name, pkg):
     run("cargo", "build", "--lib", "-p", b["crate"], "--target", "wasm32-unknown-unknown",
         "--profile", b["profile"], "--no-default-features",
         "--features", ",".join(pkg["features"]))
-    built = ROOT / "target/wasm32-unknown-unknown" / b["profile"] / f"{crate_file}.wasm"
+    target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    built = target_dir / "wasm32-unknown-unknown" / b["profile"] / f"{crate_file}.wasm"
     out_dir = ROOT / b["out-dir"]
     run("wasm-bindgen", built, "--target", b["target"], "--out-dir", out_dir, "--out-name", name)
     wasm = out_dir / f"{name}_bg.wasm"

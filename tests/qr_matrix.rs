@@ -25,22 +25,6 @@ fn reference(text: &str) -> (u8, Vec<bool>) {
     (version, dark)
 }
 
-/// A picture of the matrix, 3 pixels per module, with the 4-module quiet zone.
-fn raster(m: &QrMatrix) -> (Vec<u8>, usize) {
-    let scale = 3;
-    let side = (m.width + 8) * scale;
-    let mut px = vec![255u8; side * side];
-    for y in 0..side {
-        for x in 0..side {
-            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
-            if mx < m.width && my < m.width && m.is_dark(mx, my) {
-                px[y * side + x] = 0;
-            }
-        }
-    }
-    (px, side)
-}
-
 fn check(text: &str, decode: bool) -> Result<(), TestCaseError> {
     let m = QrMatrix::encode(text).unwrap();
     let (version, dark) = reference(text);
@@ -52,7 +36,7 @@ fn check(text: &str, decode: bool) -> Result<(), TestCaseError> {
         text
     );
     if decode {
-        let (px, side) = raster(&m);
+        let (px, side) = m.to_luma(3);
         prop_assert_eq!(decode_qr(&px, side, side), vec![text.to_string()]);
     }
     Ok(())
@@ -96,7 +80,7 @@ fn the_golden_code_is_version_10_and_decodes() {
     assert_eq!(text.len(), 295);
     let m = QrMatrix::encode(&text).unwrap();
     assert_eq!((m.version, m.width), (10, 57));
-    let (px, side) = raster(&m);
+    let (px, side) = m.to_luma(3);
     assert_eq!(decode_qr(&px, side, side), vec![text.clone()]);
     assert_eq!(m.dark, reference(&text).1);
 }

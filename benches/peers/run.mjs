@@ -12,6 +12,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { extname, join } from 'node:path';
@@ -66,7 +67,7 @@ async function nodeLibs() {
 
 /** Criterion's figures: median of its estimates, and p99 over its 100 samples' per-iteration means. */
 function nativeResults() {
-  const dir = join(root, 'target/criterion');
+  const dir = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'criterion');
   if (!existsSync(dir)) return [];
   const out = [];
   for (const d of readdirSync(dir)) {
@@ -176,6 +177,13 @@ say(`Written by \`node benches/peers/run.mjs\` on ${new Date().toISOString().sli
 say(`Medians and p99 of ${N} runs per contender, contenders interleaved; native figures are criterion's`);
 say(`(p99 over its 100 samples' means). Typical code: ${code.length} characters, QR version ${ours.version}`);
 say(`(${ours.width}×${ours.width}) at level M; node-qrcode makes version ${theirs.version} of it.`);
+say();
+say('| package | .wasm bytes | gzip -9 bytes |');
+say('|---|---|---|');
+for (const name of ['wallet', 'gate', 'rules']) {
+  const f = join(root, `www/pkg/${name}_bg.wasm`);
+  if (existsSync(f)) say(`| ${name} | ${readFileSync(f).length} | ${gzipSync(readFileSync(f), { level: 9 }).length} |`);
+}
 say();
 say('| operation | contender | Node median | Node p99 | Chromium median | Chromium p99 | native median | native p99 |');
 say('|---|---|---|---|---|---|---|---|');

@@ -17,14 +17,14 @@ const MASK_ROWS: [[u64; 12]; 8] = mask_rows();
 
 const fn mask_inverts(k: usize, x: u64, y: u64) -> bool {
     match k {
-        0 => (x + y) % 2 == 0,
-        1 => y % 2 == 0,
-        2 => x % 3 == 0,
-        3 => (x + y) % 3 == 0,
-        4 => ((y / 2) + (x / 3)) % 2 == 0,
+        0 => (x + y).is_multiple_of(2),
+        1 => y.is_multiple_of(2),
+        2 => x.is_multiple_of(3),
+        3 => (x + y).is_multiple_of(3),
+        4 => ((y / 2) + (x / 3)).is_multiple_of(2),
         5 => (x * y) % 2 + (x * y) % 3 == 0,
-        6 => ((x * y) % 2 + (x * y) % 3) % 2 == 0,
-        _ => ((x + y) % 2 + (x * y) % 3) % 2 == 0,
+        6 => ((x * y) % 2 + (x * y) % 3).is_multiple_of(2),
+        _ => ((x + y) % 2 + (x * y) % 3).is_multiple_of(2),
     }
 }
 
@@ -240,9 +240,9 @@ mod tests {
         }
         let mut t = a;
         transpose(&mut t);
-        for y in 0..64 {
-            for x in 0..64 {
-                assert_eq!(a[y] >> x & 1, t[x] >> y & 1);
+        for (y, row) in a.iter().enumerate() {
+            for (x, column) in t.iter().enumerate() {
+                assert_eq!(row >> x & 1, column >> y & 1);
             }
         }
     }
@@ -297,6 +297,6 @@ mod tests {
         // A finder look-alike at the very start with light before (the edge) counts.
         assert_eq!(finder_score(0b1011101, 21), 40);
         // Dark modules within four on both sides: no penalty.
-        assert_eq!(finder_score(0b1_0001_0111_0100_01 << 1 | 1, 21), 0);
+        assert_eq!(finder_score(0b1000_1011_1010_0011, 21), 0);
     }
 }

@@ -78,6 +78,27 @@ impl QrMatrix {
         self.dark[y * self.width + x]
     }
 
+    /// A greyscale picture of the code at `scale` pixels per module with the quiet zone
+    /// ([`super::svg::QUIET_ZONE`] modules), 0 for dark and 255 for light, row-major: the
+    /// pixels and the side length. For tests and benchmarks of the camera path.
+    pub fn to_luma(&self, scale: usize) -> (Vec<u8>, usize) {
+        let quiet = super::svg::QUIET_ZONE;
+        let side = (self.width + 2 * quiet) * scale;
+        let mut px = vec![255u8; side * side];
+        for y in 0..side {
+            for x in 0..side {
+                let (mx, my) = (
+                    (x / scale).wrapping_sub(quiet),
+                    (y / scale).wrapping_sub(quiet),
+                );
+                if mx < self.width && my < self.width && self.is_dark(mx, my) {
+                    px[y * side + x] = 0;
+                }
+            }
+        }
+        (px, side)
+    }
+
     /// Runs of dark modules in row `y`, as (start column, length).
     pub fn dark_runs(&self, y: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
         let row = &self.dark[y * self.width..(y + 1) * self.width];
