@@ -62,39 +62,21 @@ fn thirty_seconds_either_way_passes_at_every_phase_of_the_step() {
 }
 
 #[test]
-fn two_minutes_either_way_is_refused_with_the_size_of_the_skew() {
-    for phase in [0, 15, 29] {
-        let gate = STEP_START + phase;
-        refused(
-            &verdict(gate, 120),
-            "CLOCK_AHEAD",
-            "手机时间快了约 2 分钟，请校准手机时间后刷新二维码",
-            120,
-        );
-        refused(
-            &verdict(gate, -120),
-            "CLOCK_BEHIND",
-            "二维码已过期（或手机时间慢了约 2 分钟），请刷新二维码后重新出示",
-            -120,
-        );
+fn two_minutes_or_two_hours_either_way_are_refused_with_the_size_of_the_skew() {
+    let ahead = |size: &str| format!("手机时间快了约 {size}，请校准手机时间后刷新二维码");
+    let behind =
+        |size: &str| format!("二维码已过期（或手机时间慢了约 {size}），请刷新二维码后重新出示");
+    let cases = [
+        (120, "CLOCK_AHEAD", ahead("2 分钟")),
+        (-120, "CLOCK_BEHIND", behind("2 分钟")),
+        (7_200, "CLOCK_AHEAD", ahead("2 小时")),
+        (-7_200, "CLOCK_BEHIND", behind("2 小时")),
+    ];
+    for (skew, code, message) in cases {
+        for phase in [0, 15, 29] {
+            refused(&verdict(STEP_START + phase, skew), code, &message, skew);
+        }
     }
-}
-
-#[test]
-fn two_hours_either_way_is_refused_in_hours() {
-    let gate = STEP_START + 10;
-    refused(
-        &verdict(gate, 7_200),
-        "CLOCK_AHEAD",
-        "手机时间快了约 2 小时，请校准手机时间后刷新二维码",
-        7_200,
-    );
-    refused(
-        &verdict(gate, -7_200),
-        "CLOCK_BEHIND",
-        "二维码已过期（或手机时间慢了约 2 小时），请刷新二维码后重新出示",
-        -7_200,
-    );
 }
 
 #[test]

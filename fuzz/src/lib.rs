@@ -48,3 +48,9 @@ pub fn check_verdict(gate_text: &str, v: &ecard_core::Verdict) {
         );
     }
 }
+
+/// The fixture wallet's museum code at [`common::NOW`] (the golden code), made once.
+pub fn golden_text() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| common::golden_code().to_text())
+}

@@ -31,6 +31,17 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    /// Every document type, in declaration order.
+    pub const ALL: [DocumentKind; 7] = [
+        Self::ResidentId,
+        Self::ResidencePermit,
+        Self::PermanentResidence,
+        Self::HkMacaoPermit,
+        Self::TaiwanPermit,
+        Self::ChinesePassport,
+        Self::ForeignPassport,
+    ];
+
     /// The document's Chinese name.
     pub fn label_zh(self) -> &'static str {
         match self {

@@ -497,6 +497,10 @@ type Row<'a> = BTreeMap<&'a str, String>;
 /// The data rows with their line numbers (the header is line 1), each a map of column → trimmed
 /// value, or the problem that makes the row unreadable. Header problems refuse the whole file.
 fn parse(text: &str) -> ApiResult<Vec<(u64, Result<Row<'static>, Problem>)>> {
+    // The CSV reader ends a record at a lone CR (classic Mac line ends, Excel's "CSV (Macintosh)")
+    // but counts lines by LF only, which gave rows one line number: a report naming the same line
+    // twice, and accepted rows sharing an idempotency key. Count lines as an editor shows them.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
