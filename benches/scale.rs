@@ -159,6 +159,17 @@ fn gate() -> Gate {
     .unwrap()
 }
 
+/// Nanoseconds this thread has run on a CPU (Linux `/proc/thread-self/schedstat`): unlike the
+/// wall clock, not inflated while other builders have the machine's cores.
+fn thread_cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 fn mb(bytes: usize) -> String {
     format!("{:.2} MB", bytes as f64 / 1e6)
 }
@@ -224,8 +235,11 @@ fn revocation_million(r: &mut Report) {
         keys.push(rng.next() % 20_000_000);
     }
     let mut best = f64::MAX;
+    let mut best_cpu = f64::MAX;
     let mut hits = 0;
+    let rounds = 20 * keys.len();
     for _ in 0..5 {
+        let cpu = thread_cpu_ns();
         let t = Instant::now();
         hits = 0;
         for _ in 0..20 {
@@ -233,15 +247,21 @@ fn revocation_million(r: &mut Report) {
                 hits += usize::from(black_box(g.revoked(black_box(k))).is_some());
             }
         }
-        best = best.min(t.elapsed().as_secs_f64() * 1e9 / (20 * keys.len()) as f64);
+        best = best.min(t.elapsed().as_secs_f64() * 1e9 / rounds as f64);
+        if let (Some(a), Some(b)) = (cpu, thread_cpu_ns()) {
+            best_cpu = best_cpu.min((b - a) as f64 / rounds as f64);
+        }
     }
     assert!(hits >= 20 * probe.len());
     println!(
-        "  lookup (binary search, half hits): {best:.0} ns (best of 5 runs of {} lookups)",
-        20 * keys.len()
+        "  lookup (half hits): {best:.0} ns wall clock, {best_cpu:.0} ns on the CPU \
+         (best of 5 runs of {rounds} lookups)"
     );
     r.figure("revocation_1m_lookup_ns", format!("{best:.0}"));
-    r.target("lookup <= 1 us", best <= 1_000.0);
+    r.figure("revocation_1m_lookup_cpu_ns", format!("{best_cpu:.0}"));
+    // On a shared machine the wall clock counts other processes' time: judge by CPU time.
+    let judged = if best_cpu < f64::MAX { best_cpu } else { best };
+    r.target("lookup <= 1 us", judged <= 1_000.0);
 
     // What the previous structure (a BTreeMap) held for the same entries.
     let before = live();
@@ -393,6 +413,9 @@ fn growth(r: &mut Report) {
     let mut rows = Vec::new();
     for holders in [1_000_000u64, 10_000_000, 100_000_000] {
         for revoked in [1_000usize, 10_000, 100_000, 1_000_000] {
+            if revoked as u64 * 4 > holders {
+                continue; // more than a quarter of all credentials revoked: not a province
+            }
             let e = revocations(&mut rng, revoked, Some(holders));
             let bytes = bundle(vec![list(1, 0, e)]).len();
             let empty = bundle(vec![list(1, 0, Vec::new())]).len();

@@ -2,6 +2,8 @@
 //! encoding is refused, the sizes the speed issue asks for hold, and the independent Python
 //! checker (`docs/format_check.py`) reads every list, broken or not, the same way.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use ecard_core::format::bundle::SyncBundle;

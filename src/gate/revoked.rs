@@ -1,7 +1,9 @@
 //! The gate's revocation state: revoked serials in one sorted `Vec<u64>`, their last valid day
 //! and reason in two parallel vectors (11 bytes an entry, no per-entry allocation), found by
-//! binary search. A province-wide list of 1,000,000 entries holds 11 MB; a `BTreeMap` of the
-//! same entries would hold about twice that.
+//! binary search. A small index of every 64th serial (1/8 byte an entry, small enough to stay
+//! in cache) picks the block first, so a lookup in a million entries touches a few cache lines
+//! instead of twenty. A province-wide list of 1,000,000 entries holds 11.1 MB; a `BTreeMap` of
+//! the same entries holds about 14 MB.
 
 use crate::format::fields::RevocationReason;
 use crate::format::revocation::Revoked;
@@ -12,17 +14,29 @@ pub(crate) struct RevokedSet {
     serials: Vec<u64>,
     not_after: Vec<u16>,
     reasons: Vec<RevocationReason>,
+    /// The first serial of each block of [`BLOCK`] entries.
+    index: Vec<u64>,
 }
+
+/// Entries per block of the index.
+const BLOCK: usize = 64;
 
 impl RevokedSet {
     /// The entries of a full list (sorted by serial, no serial twice: checked when parsed).
     pub(crate) fn from_sorted(entries: &[Revoked]) -> Self {
         debug_assert!(entries.windows(2).all(|w| w[0].serial < w[1].serial));
-        RevokedSet {
+        let mut set = RevokedSet {
             serials: entries.iter().map(|e| e.serial).collect(),
             not_after: entries.iter().map(|e| e.not_after).collect(),
             reasons: entries.iter().map(|e| e.reason).collect(),
-        }
+            index: Vec::new(),
+        };
+        set.reindex();
+        set
+    }
+
+    fn reindex(&mut self) {
+        self.index = self.serials.iter().step_by(BLOCK).copied().collect();
     }
 
     /// Number of entries.
@@ -32,7 +46,13 @@ impl RevokedSet {
 
     /// The entry of `serial`, if revoked.
     pub(crate) fn get(&self, serial: u64) -> Option<(u16, RevocationReason)> {
-        let i = self.serials.binary_search(&serial).ok()?;
+        let block = self
+            .index
+            .partition_point(|&first| first <= serial)
+            .checked_sub(1)?;
+        let start = block * BLOCK;
+        let end = (start + BLOCK).min(self.len());
+        let i = start + self.serials[start..end].binary_search(&serial).ok()?;
         Some((self.not_after[i], self.reasons[i]))
     }
 
@@ -75,6 +95,7 @@ impl RevokedSet {
             self.reasons.copy_within(w.., i);
             self.truncate(total - (w - i));
         }
+        self.reindex();
     }
 
     /// Drops entries whose `not_after` day is before `today`.
@@ -92,6 +113,7 @@ impl RevokedSet {
             self.not_after.shrink_to_fit();
             self.reasons.shrink_to_fit();
         }
+        self.reindex();
     }
 
     /// Heap bytes the set holds (its vectors' capacities).
@@ -100,6 +122,7 @@ impl RevokedSet {
         self.serials.capacity() * std::mem::size_of::<u64>()
             + self.not_after.capacity() * std::mem::size_of::<u16>()
             + self.reasons.capacity() * std::mem::size_of::<RevocationReason>()
+            + self.index.capacity() * std::mem::size_of::<u64>()
     }
 
     fn move_entry(&mut self, from: usize, to: usize) {
@@ -180,14 +203,18 @@ mod tests {
     }
 
     #[test]
-    fn holds_eleven_bytes_an_entry() {
+    fn holds_eleven_bytes_an_entry_and_an_eighth() {
         let entries: Vec<_> = (0..10_000u64).map(|s| entry(s * 3, 20_790, 2)).collect();
         let mut set = RevokedSet::from_sorted(&entries);
-        assert_eq!(set.heap_bytes(), 10_000 * 11);
+        assert_eq!(set.heap_bytes(), 10_000 * 11 + 157 * 8);
         let delta: Vec<_> = (0..1_000u64).map(|s| entry(s * 3 + 1, 20_791, 1)).collect();
         set.merge(&delta);
         assert_eq!(set.len(), 11_000);
-        assert_eq!(set.heap_bytes(), 11_000 * 11);
+        assert_eq!(set.heap_bytes(), 11_000 * 11 + 172 * 8);
+        for s in 0..33_000 {
+            let want = (s < 30_000 && s % 3 == 0) || (s < 3_000 && s % 3 == 1);
+            assert_eq!(set.get(s).is_some(), want, "{s}");
+        }
         assert_eq!(set.get(4), Some((20_791, RevocationReason::TempLost)));
         assert_eq!(set.get(3), Some((20_790, RevocationReason::Lost)));
         assert_eq!(set.get(5), None);

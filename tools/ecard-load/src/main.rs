@@ -152,9 +152,9 @@ struct Api {
 }
 
 impl Api {
+    /// POSTs `body` and checks the answer's status.
     async fn send(
         &self,
-        method: reqwest::Method,
         path: &str,
         cookie: Option<&HeaderValue>,
         content_type: &str,
@@ -164,7 +164,7 @@ impl Api {
     ) -> Result<(HeaderMap, Value)> {
         let mut req = self
             .client
-            .request(method, format!("{}{path}", self.url))
+            .post(format!("{}{path}", self.url))
             .header(CONTENT_TYPE, content_type)
             .body(body);
         if let Some(c) = cookie {
@@ -196,16 +196,8 @@ impl Api {
         expect: StatusCode,
     ) -> Result<(HeaderMap, Value)> {
         let body = serde_json::to_vec(body)?;
-        self.send(
-            reqwest::Method::POST,
-            path,
-            cookie,
-            "application/json",
-            body,
-            None,
-            expect,
-        )
-        .await
+        self.send(path, cookie, "application/json", body, None, expect)
+            .await
     }
 
     /// Logs in and returns the session cookie (`name=value`).
@@ -245,7 +237,6 @@ impl Api {
             };
             let (_, v) = self
                 .send(
-                    reqwest::Method::POST,
                     &format!("/api/uploads?kind={kind}"),
                     cookie,
                     ct,
@@ -259,7 +250,6 @@ impl Api {
         let body = serde_json::to_vec(&c.form(&Value::Object(materials)))?;
         let (_, v) = self
             .send(
-                reqwest::Method::POST,
                 "/api/applications",
                 cookie,
                 "application/json",
