@@ -12,10 +12,9 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use peak_alloc::PeakAlloc;
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ecard_core::format::bundle::SyncBundle;
@@ -24,53 +23,23 @@ use ecard_core::gate::{ReplayKey, ReplaySet};
 use ecard_core::issuer::{sign_revocation_list, sign_trust_list};
 use ecard_core::{Gate, GatePolicy, RevocationReason, Scene};
 
-/// Counts live heap bytes and their high-water mark; allocation itself is the system's.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is passed unchanged to the system allocator; only counters are added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-            let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-}
-
+/// Counts live heap bytes and their high-water mark (the `peak_alloc` crate: the system
+/// allocator plus two atomic counters), so the figures are measured, not estimated.
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 fn live() -> usize {
-    LIVE.load(Ordering::Relaxed)
+    ALLOCATOR.current_usage()
 }
 
 /// Starts a new high-water mark at the current live bytes.
 fn reset_peak() -> usize {
-    let now = live();
-    PEAK.store(now, Ordering::Relaxed);
-    now
+    ALLOCATOR.reset_peak_usage();
+    live()
 }
 
 fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed)
+    ALLOCATOR.peak_usage()
 }
 
 /// splitmix64: deterministic, no dependency.
