@@ -1,0 +1,140 @@
+// The gate's stored state survives a kill at any moment (issue: reliability and security).
+// A real Chromium with a profile on disk runs the gate page against a real `ecard serve`; codes
+// signed with the service's own issuer key (made with the command line) are scanned, and the
+// browser process is killed with SIGKILL while a scan is being stored. After each restart with
+// the same profile the gate must load without a corrupt-state message, every code it admitted
+// before must be refused as used, and the queued scan logs must still be readable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+import { start, BIN, CHROMIUM } from './harness.mjs';
+
+const KILLS = 20;
+let env;
+let work;
+
+before(async () => {
+  env = await start();
+  work = mkdtempSync(join(tmpdir(), 'ecard-kill-'));
+});
+
+after(async () => {
+  await env?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A credential from the service's current issuer key, for a device key made here. */
+function credential() {
+  const keys = join(env.data, 'keys');
+  const issuer = readdirSync(keys).filter((f) => /^issuer-\d+\.key\.json$/.test(f)).sort().pop();
+  const device = join(work, 'device.key.json');
+  execFileSync(BIN, ['keygen', '--kind', 'device', '--out', device]);
+  const pub = JSON.parse(execFileSync('cat', [device])).public;
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const cred = join(work, 'credential.bin');
+  execFileSync(BIN, ['issue', '--issuer-key', join(keys, issuer), '--device-pub', pub, '--serial', '77001',
+    '--masked-name', '王*', '--age-band', '18-59', '--region', '410721', '--valid-from', today, '--out', cred]);
+  return { device, cred };
+}
+
+/** A fresh museum code for now with counter `n` (distinct codes within one time step). */
+function code({ device, cred }, n) {
+  return execFileSync(BIN, ['code', '--device-key', device, '--credential', cred, '--scene', 'museum',
+    '--counter', String(n)]).toString().trim().split('\n')[0];
+}
+
+/** Chromium on a profile directory, as a process we can kill, driven over CDP. */
+async function launch(profile) {
+  const port = await freePort();
+  const proc = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    `--user-data-dir=${profile}`, `--remote-debugging-port=${port}`, 'about:blank'], { stdio: 'ignore' });
+  let browser;
+  for (let i = 0; i < 100 && !browser; i += 1) {
+    try {
+      browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  assert.ok(browser, 'chromium did not start');
+  const ctx = browser.contexts()[0];
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  trace('connected');
+  await page.goto(env.base + '/gate.html');
+  trace('page loaded');
+  await page.waitForFunction(() => typeof window.gateScan === 'function'
+    && /已同步|数据版本/.test(document.querySelector('#sync-status').textContent), null, { timeout: 30_000 });
+  return { proc, browser, page, errors };
+}
+
+function kill(b) {
+  return new Promise((resolve) => {
+    b.proc.once('exit', resolve);
+    b.proc.kill('SIGKILL');
+  });
+}
+
+const trace = (m) => { if (process.env.TRACE) console.error(m); };
+
+test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeout: 600_000 }, async () => {
+  const profile = join(work, 'profile');
+  const keys = credential();
+  trace('credential made');
+  let counter = 0;
+  let admittedTotal = 0;
+  let rechecked = 0;
+  let b = await launch(profile);
+  for (let k = 0; k < KILLS; k += 1) {
+    // Codes made now: valid for at least one 30-second step, long enough for a restart.
+    trace(`cycle ${k}`);
+    const done = [];
+    for (let i = 0; i < 3; i += 1) {
+      const text = code(keys, counter++);
+      const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => ({ admitted: r.admitted, code: r.code })), text);
+      assert.equal(v.admitted, true, `kill ${k}: a fresh code is refused (${v.code})`);
+      done.push(text);
+    }
+    // One more scan, killed while the gate stores it (after a random 0–40 ms).
+    const inflight = code(keys, counter++);
+    b.page.evaluate((t) => window.gateScan(t), inflight).catch(() => {});
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+    await kill(b);
+    admittedTotal += done.length;
+
+    b = await launch(profile);
+    const status = await b.page.textContent('#sync-status');
+    assert.doesNotMatch(status, /损坏/, `kill ${k}: stored state reported corrupt: ${status}`);
+    assert.deepEqual(b.errors, [], `kill ${k}: page errors after restart`);
+    for (const text of done) {
+      const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), text);
+      assert.equal(v, 'REPLAYED', `kill ${k}: a code admitted before the kill is accepted again`);
+      rechecked += 1;
+    }
+    // The one in flight: stored (used) or never admitted; either way it cannot pass twice.
+    const first = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
+    assert.ok(['REPLAYED', 'ADMITTED'].includes(first), `kill ${k}: in-flight code gave ${first}`);
+    const second = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
+    assert.equal(second, 'REPLAYED');
+    const pending = Number(await b.page.textContent('#pending'));
+    assert.ok(Number.isInteger(pending) && pending >= 0, `kill ${k}: log queue unreadable`);
+  }
+  await kill(b);
+  console.log(`gate kill test: ${KILLS} SIGKILLs, ${admittedTotal} codes admitted before a kill, ${rechecked} refused as used after restart`);
+});
