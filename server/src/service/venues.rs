@@ -266,6 +266,16 @@ pub struct DayQuery {
     date: Option<String>,
 }
 
+impl DayQuery {
+    /// The asked day, or today (Beijing) at `now`.
+    fn day(&self, now: i64) -> ApiResult<Date> {
+        match &self.date {
+            Some(d) => parse_date("date", d),
+            None => Ok(Date::from_unix_cst(now)),
+        }
+    }
+}
+
 pub fn parse_date(field: &'static str, s: &str) -> ApiResult<Date> {
     Date::parse_iso(s)
         .ok_or_else(|| ApiError::field(field, "DATE_INVALID", "日期应为 YYYY-MM-DD 格式"))
@@ -279,10 +289,7 @@ pub async fn availability(
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
-    let date = match &q.date {
-        Some(d) => parse_date("date", d)?,
-        None => Date::from_unix_cst(now),
-    };
+    let date = q.day(now)?;
     let venue = load(&state.db.pool, id).await?;
     let c = &venue.config;
     let day = date.days_since_epoch();
@@ -429,10 +436,7 @@ pub async fn attendance(
     Query(q): Query<DayQuery>,
 ) -> ApiResult<Json<Value>> {
     let now = state.now();
-    let date = match &q.date {
-        Some(d) => parse_date("date", d)?,
-        None => Date::from_unix_cst(now),
-    };
+    let date = q.day(now)?;
     let venue = load(&state.db.pool, id).await?;
     bookings::settle_no_shows(&state, now).await?;
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
