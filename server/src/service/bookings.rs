@@ -39,32 +39,45 @@ fn refusal(e: BookingError) -> ApiError {
     ApiError::new(status, e.code(), e.message_zh())
 }
 
+/// Whose bookings [`settle_no_shows`] looks at: only what the request is about, so that a
+/// booking or a gate's sync does not rewrite the whole table.
+#[derive(Clone, Copy)]
+pub enum Settle {
+    /// One holder's bookings (at every venue).
+    Holder(i64),
+    /// One venue's bookings.
+    Venue(i64),
+}
+
 /// Marks bookings whose entry window has closed without an admission as no-shows.
-pub async fn settle_no_shows(state: &AppState, now: i64) -> ApiResult<()> {
+pub async fn settle_no_shows(state: &AppState, scope: Settle, now: i64) -> ApiResult<()> {
+    let (column, id) = match scope {
+        Settle::Holder(id) => ("user_id", id),
+        Settle::Venue(id) => ("venue_id", id),
+    };
     let mut tx = state.db.begin_write().await?;
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE bookings SET status = 'no_show', updated_at = $1 \
-         WHERE status = 'booked' AND no_show_after < $1",
-    )
+         WHERE {column} = $2 AND status = 'booked' AND no_show_after < $1"
+    ))
     .bind(now)
+    .bind(id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn banned_until(
-    tx: &mut Transaction<'static, Any>,
-    venue: &Venue,
-    user_id: i64,
-    now: i64,
-) -> ApiResult<Option<i64>> {
+async fn banned_until<'e, E>(db: E, venue: &Venue, user_id: i64, now: i64) -> ApiResult<Option<i64>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT no_show_after FROM bookings WHERE user_id = $1 AND venue_id = $2 AND status = 'no_show'",
     )
     .bind(user_id)
     .bind(venue.id)
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await?;
     let times: Vec<i64> = rows.into_iter().map(|(t,)| t).collect();
     Ok(ban_until(&venue.config.no_show, &times, now))
@@ -114,7 +127,7 @@ pub async fn book(
     let start = ClockTime::try_from(req.start.clone())
         .map_err(|_| ApiError::field("start", "START_INVALID", "时段开始时间应为 HH:MM 格式"))?;
     let now = state.now();
-    settle_no_shows(&state, now).await?;
+    settle_no_shows(&state, Settle::Holder(c.user_id), now).await?;
     let mut tx = state.db.begin_write().await?;
     // One booking at a time per person (PostgreSQL row lock; SQLite serialises writers).
     sqlx::query("UPDATE users SET id = id WHERE id = $1")
@@ -172,7 +185,7 @@ pub async fn book(
     .await?;
     let holder = HolderState {
         bookings_that_day: count as u32,
-        banned_until: banned_until(&mut tx, &venue, c.user_id, now).await?,
+        banned_until: banned_until(&mut *tx, &venue, c.user_id, now).await?,
     };
     let slot = *check_booking(
         &venue.config,
@@ -275,7 +288,7 @@ async fn booking_json(tx: &mut Transaction<'static, Any>, id: i64, now: i64) -> 
 /// no-show ban per venue with its end date.
 pub async fn mine(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<Value>> {
     let now = state.now();
-    settle_no_shows(&state, now).await?;
+    settle_no_shows(&state, Settle::Holder(c.user_id), now).await?;
     let rows: Vec<BookingRow> = sqlx::query_as(&format!(
         "{BOOKING_SELECT} WHERE b.user_id = $1 AND b.day >= $2 ORDER BY b.day DESC, b.start_min DESC"
     ))
@@ -293,9 +306,7 @@ pub async fn mine(State(state): State<AppState>, c: Citizen) -> ApiResult<Json<V
     let mut bans = Vec::new();
     for (venue_id,) in venues_with_no_shows {
         let venue = venues::load(&state.db.pool, venue_id).await?;
-        let mut tx = state.db.pool.begin().await?;
-        let until = banned_until(&mut tx, &venue, c.user_id, now).await?;
-        tx.rollback().await?;
+        let until = banned_until(&state.db.pool, &venue, c.user_id, now).await?;
         if let Some(until) = until {
             let d = Date::from_unix_cst(until);
             bans.push(json!({

@@ -58,7 +58,7 @@ pub async fn bundle(
     let manifests = match q.venue {
         Some(id) => {
             let venue = venues::gate_venue(&state, &headers, id).await?;
-            bookings::settle_no_shows(&state, now).await?;
+            bookings::settle_no_shows(&state, bookings::Settle::Venue(id), now).await?;
             venues::manifests(&state, &venue, now).await?
         }
         None => Vec::new(),

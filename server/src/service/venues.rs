@@ -438,7 +438,7 @@ pub async fn attendance(
     let now = state.now();
     let date = q.day(now)?;
     let venue = load(&state.db.pool, id).await?;
-    bookings::settle_no_shows(&state, now).await?;
+    bookings::settle_no_shows(&state, bookings::Settle::Venue(id), now).await?;
     let rows: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT start_min, status, COUNT(*) FROM bookings WHERE venue_id = $1 AND day = $2 \
          GROUP BY start_min, status",
