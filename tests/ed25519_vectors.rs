@@ -11,13 +11,24 @@ fn unhex<const N: usize>(s: &str) -> [u8; N] {
     hex::decode(s).unwrap().try_into().unwrap()
 }
 
-/// What the gate does with a (key, message, signature): decode the key, then verify strictly.
+/// What the gate does with a (key, message, signature): decode the key, then verify strictly
+/// with its own check (`gate::signature`), which must agree with ed25519-dalek's
+/// `verify_strict` on every vector.
 fn gate_accepts(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(key), <[u8; 64]>::try_from(sig)) else {
         return false;
     };
-    VerifyingKey::from_bytes(&key)
-        .is_ok_and(|k| k.verify_strict(msg, &Signature::from_bytes(&sig)).is_ok())
+    let Ok(key) = VerifyingKey::from_bytes(&key) else {
+        return false;
+    };
+    let sig = Signature::from_bytes(&sig);
+    let gate = ecard_core::gate::signature::verify_strict(&key, msg, &sig);
+    assert_eq!(
+        gate,
+        key.verify_strict(msg, &sig).is_ok(),
+        "gate and dalek disagree"
+    );
+    gate
 }
 
 /// RFC 8032 section 7.1: TEST 1, 2, 3 and SHA(abc); (secret, public, message, signature).

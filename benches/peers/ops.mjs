@@ -320,7 +320,7 @@ export function hexToBytes(h) {
 }
 
 /** Runs the contenders of each operation interleaved (A B A B …); returns times in ms. */
-export async function measure(list, { n = 200, warm = 10, filter = () => true } = {}) {
+export async function measure(list, { n = 200, warm = 50, filter = () => true } = {}) {
   const ops = [...new Set(list.map((c) => c.op))];
   const results = [];
   for (const c of list) if (filter(c)) await c.check();

@@ -11,6 +11,7 @@ mod policy;
 mod refusal;
 mod replay;
 mod revoked;
+pub mod signature;
 mod sync;
 mod verdict;
 
@@ -158,11 +159,17 @@ impl Gate {
         if today < i64::from(key.not_before) || today > i64::from(key.not_after) {
             return Err(Refusal::IssuerKeyNotValid(key.key_id));
         }
-        let vk =
-            VerifyingKey::from_bytes(&key.public_key).map_err(|_| Refusal::BadIssuerSignature)?;
+        let vk = self
+            .synced
+            .issuer_keys
+            .get(key.key_id)
+            .ok_or(Refusal::BadIssuerSignature)?;
         let sig = Signature::from_bytes(&code.credential.issuer_signature);
-        vk.verify_strict(&body.signed_bytes(), &sig)
-            .map_err(|_| Refusal::BadIssuerSignature)
+        if signature::verify_strict(vk, &body.signed_bytes(), &sig) {
+            Ok(())
+        } else {
+            Err(Refusal::BadIssuerSignature)
+        }
     }
 
     fn check_validity(&self, code: &Code, now: i64) -> Result<(), Refusal> {
@@ -236,8 +243,11 @@ fn check_device_signature(code: &Code) -> Result<(), Refusal> {
         return Err(Refusal::WeakDeviceKey);
     }
     let sig = Signature::from_bytes(&code.device_signature);
-    vk.verify_strict(&code.signed_bytes(), &sig)
-        .map_err(|_| Refusal::BadDeviceSignature)
+    if signature::verify_strict(&vk, &code.signed_bytes(), &sig) {
+        Ok(())
+    } else {
+        Err(Refusal::BadDeviceSignature)
+    }
 }
 
 fn stale_warning() -> Warning {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use ed25519_dalek::{Signature, VerifyingKey};
 use serde::Serialize;
 
+use super::signature::IssuerKeys;
 use crate::format::bundle::SyncBundle;
 use crate::format::fields::day_of;
 use crate::format::manifest::Manifest;
@@ -123,6 +124,8 @@ impl std::error::Error for SyncError {}
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SyncedState {
     pub(crate) trust: Option<TrustList>,
+    /// The trust list's issuer keys, decompressed once.
+    pub(crate) issuer_keys: IssuerKeys,
     pub(crate) revoked: RevokedSet,
     pub(crate) revocation_version: u32,
     pub(crate) revocation_usable_until: Option<u64>,
@@ -209,6 +212,7 @@ impl SyncedState {
         }
         if let Some(t) = &bundle.trust {
             self.trust = Some(t.clone());
+            self.issuer_keys = IssuerKeys::new(&t.body.keys);
         }
         for r in to_apply {
             let b = &r.body;

@@ -4,13 +4,17 @@
 /// The texts of every QR code found in a greyscale image (`width * height` bytes, row-major,
 /// 0 = black). Codes that are found but cannot be read are skipped.
 ///
-/// The picture is first searched at half resolution (2×2 pixels averaged: a quarter of the
-/// pixels for rqrr's thresholding and finder search, which are most of its time); a phone held
-/// to a gate camera shows the code at 4 or more pixels per module, 2 or more after halving. Only
-/// when nothing is read there is the full picture searched (small or distant codes).
+/// The fast path (`super::locate`: block threshold, finder patterns, perspective from the
+/// alignment pattern) reads a phone held to the gate in a few milliseconds and returns the first
+/// code it reads. When it reads nothing, rqrr's own detector searches the picture, first at half
+/// resolution (2×2 pixels averaged: a quarter of the pixels for its thresholding and finder
+/// search), then, when nothing is read there, at full resolution (small or distant codes).
 pub fn decode_qr(luma: &[u8], width: usize, height: usize) -> Vec<String> {
     if width == 0 || height == 0 || luma.len() != width * height {
         return Vec::new();
+    }
+    if let Some(text) = super::locate::read(luma, width, height) {
+        return vec![text];
     }
     if width >= 2 * MIN_SIDE && height >= 2 * MIN_SIDE {
         let (half, hw, hh) = halve(luma, width, height);

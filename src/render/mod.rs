@@ -3,6 +3,8 @@
 
 #[cfg(feature = "decoder")]
 pub mod decode;
+#[cfg(feature = "decoder")]
+mod locate;
 mod mask;
 pub mod qr;
 pub mod svg;
