@@ -25,11 +25,12 @@ def run(*cmd):
 def build(conf, name, pkg):
     b, opt = conf["build"], conf["wasm-opt"]
     crate_file = b["crate"].replace("-", "_")
+    profile = pkg.get("profile", b["profile"])
     run("cargo", "build", "--lib", "-p", b["crate"], "--target", "wasm32-unknown-unknown",
-        "--profile", b["profile"], "--no-default-features",
+        "--profile", profile, "--no-default-features",
         "--features", ",".join(pkg["features"]))
     target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    built = target_dir / "wasm32-unknown-unknown" / b["profile"] / f"{crate_file}.wasm"
+    built = target_dir / "wasm32-unknown-unknown" / profile / f"{crate_file}.wasm"
     out_dir = ROOT / b["out-dir"]
     run("wasm-bindgen", built, "--target", b["target"], "--out-dir", out_dir, "--out-name", name)
     wasm = out_dir / f"{name}_bg.wasm"

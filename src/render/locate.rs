@@ -138,7 +138,7 @@ struct Pt {
 
 impl Pt {
     fn dist(self, o: Pt) -> f64 {
-        (self.x - o.x).hypot(self.y - o.y)
+        ((self.x - o.x).powi(2) + (self.y - o.y).powi(2)).sqrt()
     }
 }
 
@@ -236,7 +236,7 @@ fn finders(bits: &Bits) -> Vec<Finder> {
             }
         }
     }
-    found.sort_by_key(|f| std::cmp::Reverse(f.hits));
+    insertion_sort(&mut found, |a, b| a.hits > b.hits);
     found
 }
 
@@ -305,7 +305,7 @@ impl Triple {
     /// Likely side lengths in modules (4k + 1, 21..=177), nearest the measured one first.
     fn dimensions(&self) -> Vec<usize> {
         let span = (self.tl.dist(self.tr) + self.tl.dist(self.bl)) / 2.0 / self.module + 7.0;
-        let near = ((span - 1.0) / 4.0).round() as i64 * 4 + 1;
+        let near = ((span - 1.0) / 4.0 + 0.5).floor() as i64 * 4 + 1;
         let second = if span > near as f64 {
             near + 4
         } else {
@@ -357,7 +357,7 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
                     continue;
                 }
                 let cos = ((ax * bx + ay * by) / (a * b)).abs();
-                let skew = cos + (a / b).ln().abs();
+                let skew = cos + (a / b).max(b / a) - 1.0;
                 if skew < 0.5 {
                     out.push(Triple {
                         tl,
@@ -372,8 +372,24 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
         }
     }
     // The code's own finder patterns are its largest: most scan lines cross them.
-    out.sort_by(|a, b| b.hits.cmp(&a.hits).then(a.skew.total_cmp(&b.skew)));
+    insertion_sort(&mut out, |a, b| {
+        a.hits > b.hits || (a.hits == b.hits && a.skew < b.skew)
+    });
     out
+}
+
+/// Sorts a short list so that `before(a, b)` holds for no b before a (stable). A few dozen
+/// entries at most: the standard library's sorts would add kilobytes to the web package.
+fn insertion_sort<T: Copy>(v: &mut [T], before: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && before(&x, &v[j - 1]) {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
 }
 
 /// A plane projective transform from module coordinates to pixels.
@@ -494,7 +510,10 @@ fn alignment(
     // Never more than 96 pixels each way: a close-up code is then searched over a fraction of
     // `reach` modules, which its small perspective error needs anyway.
     let reach = (reach * t.module).ceil().min(96.0) as i64;
-    let (gx, gy) = (guess.x.round() as i64, guess.y.round() as i64);
+    let (gx, gy) = (
+        (guess.x + 0.5).floor() as i64,
+        (guess.y + 0.5).floor() as i64,
+    );
     let (w, h) = (bits.width as i64, bits.height as i64);
     let mut best = 0;
     let mut hits: Vec<Pt> = Vec::new();
