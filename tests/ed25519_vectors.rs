@@ -5,6 +5,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+use ecard_core::gate::signature::IssuerKeys;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 fn unhex<const N: usize>(s: &str) -> [u8; N] {
@@ -12,21 +13,36 @@ fn unhex<const N: usize>(s: &str) -> [u8; N] {
 }
 
 /// What the gate does with a (key, message, signature): decode the key, then verify strictly
-/// with its own check (`gate::signature`), which must agree with ed25519-dalek's
-/// `verify_strict` on every vector.
+/// with its own checks (`gate::signature`: the device key's, and the issuer key's with its
+/// table of multiples), which must both agree with ed25519-dalek's `verify_strict` on every
+/// vector.
 fn gate_accepts(key: &[u8], msg: &[u8], sig: &[u8]) -> bool {
     let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(key), <[u8; 64]>::try_from(sig)) else {
         return false;
     };
+    // The issuer path: the key as a trust list lists it, with its table of multiples.
+    let listed = ecard_core::format::trust::IssuerKey {
+        key_id: 1,
+        not_before: 0,
+        not_after: u16::MAX,
+        public_key: key,
+    };
+    let issuer = IssuerKeys::new(&[listed], IssuerKeys::default());
+    let sig = Signature::from_bytes(&sig);
     let Ok(key) = VerifyingKey::from_bytes(&key) else {
+        assert!(
+            !issuer.verify(1, msg, &sig),
+            "issuer path accepts an invalid key"
+        );
         return false;
     };
-    let sig = Signature::from_bytes(&sig);
     let gate = ecard_core::gate::signature::verify_strict(&key, msg, &sig);
+    let dalek = key.verify_strict(msg, &sig).is_ok();
+    assert_eq!(gate, dalek, "gate (device path) and dalek disagree");
     assert_eq!(
-        gate,
-        key.verify_strict(msg, &sig).is_ok(),
-        "gate and dalek disagree"
+        issuer.verify(1, msg, &sig),
+        dalek,
+        "gate (issuer path) and dalek disagree"
     );
     gate
 }

@@ -225,7 +225,7 @@ say(`| gate verify: wasm in Node ÷ native | ≤ 3 | ${nat('gate verify') ? (was
 say();
 say('Hard frames (640×480; codes decoded to the exact text, of 6 per kind):');
 say();
-say('| frame | wasm (rqrr) | jsQR |');
+say('| frame | wasm (locator, then rqrr) | jsQR |');
 say('|---|---|---|');
 for (const r of hard) say(`| ${r.kind} | ${r.wasm}/${r.n} | ${r.js}/${r.n} |`);
 writeFileSync(join(root, 'benches/RESULTS.md'), lines.join('\n') + '\n');

@@ -159,13 +159,12 @@ impl Gate {
         if today < i64::from(key.not_before) || today > i64::from(key.not_after) {
             return Err(Refusal::IssuerKeyNotValid(key.key_id));
         }
-        let vk = self
+        let sig = Signature::from_bytes(&code.credential.issuer_signature);
+        if self
             .synced
             .issuer_keys
-            .get(key.key_id)
-            .ok_or(Refusal::BadIssuerSignature)?;
-        let sig = Signature::from_bytes(&code.credential.issuer_signature);
-        if signature::verify_strict(vk, &body.signed_bytes(), &sig) {
+            .verify(key.key_id, &body.signed_bytes(), &sig)
+        {
             Ok(())
         } else {
             Err(Refusal::BadIssuerSignature)

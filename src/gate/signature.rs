@@ -1,16 +1,23 @@
-//! The gate's signature check: RFC 8032 Ed25519 with the strict rules of ed25519-dalek's
-//! `verify_strict` (the same signatures accepted and refused, pinned by
-//! `tests/ed25519_vectors.rs`), with less repeated work on the hot path:
+//! The gate's signature checks: RFC 8032 Ed25519 with the strict rules of ed25519-dalek's
+//! `verify_strict`: the same signatures accepted and refused, pinned by
+//! `tests/ed25519_vectors.rs` (RFC 8032, Wycheproof, the 914 CCTV edge cases) and by the
+//! agreement tests below. Less work is repeated on the hot path:
 //!
-//! - issuer keys are decompressed once, when a trust list is synced ([`IssuerKeys`]), not for
-//!   every code;
 //! - the signature's R is not decompressed. `verify_strict` decompresses it only to refuse a
 //!   small-order R; its final check compares R's bytes with the canonical encoding of
 //!   `[s]B − [k]A`, so every R that passes is canonical, and a canonical R is of small order
 //!   exactly when it is one of the eight encodings in [`SMALL_ORDER`]. Comparing bytes gives the
 //!   same answer without a square root.
+//! - issuer keys are few and fixed between syncs, so each is decompressed once and given a
+//!   table of its multiples, as the base point has ([`IssuerKeys`]): `[s]B − [k]A` then costs
+//!   about 130 point additions instead of 253 doublings and about 70 additions. Measured:
+//!   docs/PERFORMANCE.md.
 
+use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::BasepointTable;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use sha2::{Digest, Sha512};
 
 /// The canonical encodings of the eight points of order dividing 8 (the identity, the point of
 /// order 2, two of order 4 and four of order 8).
@@ -49,23 +56,96 @@ pub fn verify_strict(key: &VerifyingKey, message: &[u8], sig: &Signature) -> boo
     !key.is_weak() && !SMALL_ORDER.contains(sig.r_bytes()) && key.verify(message, sig).is_ok()
 }
 
-/// A trust list's issuer keys, decompressed once.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct IssuerKeys(Vec<(u16, VerifyingKey)>);
+/// A trust list's issuer keys, each decompressed once with its table of multiples, and the
+/// base point's table (made at run time: the curve crate's static one would add 30 KB to the
+/// gate package).
+#[derive(Clone, Default)]
+pub struct IssuerKeys {
+    base: Option<Box<EdwardsBasepointTable>>,
+    keys: Vec<IssuerKey>,
+}
+
+#[derive(Clone)]
+struct IssuerKey {
+    key_id: u16,
+    /// The key's bytes as listed: they are hashed into every challenge.
+    bytes: [u8; 32],
+    /// Multiples of −A.
+    minus_a: Box<EdwardsBasepointTable>,
+}
+
+impl std::fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<u16> = self.keys.iter().map(|k| k.key_id).collect();
+        f.debug_struct("IssuerKeys").field("key_ids", &ids).finish()
+    }
+}
 
 impl IssuerKeys {
-    /// The keys of a trust list; a key that is not a valid point is left out (codes under it
-    /// are refused as badly signed, as before).
-    pub(crate) fn new(keys: &[crate::format::trust::IssuerKey]) -> Self {
-        Self(
-            keys.iter()
-                .filter_map(|k| Some((k.key_id, VerifyingKey::from_bytes(&k.public_key).ok()?)))
-                .collect(),
-        )
+    /// The keys of a trust list. A key that is not a valid point, or is of small order, is left
+    /// out: `verify_strict` refuses every signature under it, and so does [`Self::verify`].
+    /// Tables of keys already held (`previous`) are reused: a sync that brings the same trust
+    /// list again costs nothing.
+    pub fn new(keys: &[crate::format::trust::IssuerKey], previous: IssuerKeys) -> Self {
+        let base = previous.base.unwrap_or_else(|| {
+            Box::new(EdwardsBasepointTable::create(
+                &curve25519_dalek::constants::ED25519_BASEPOINT_POINT,
+            ))
+        });
+        let mut old = previous.keys;
+        let keys = keys
+            .iter()
+            .filter_map(|k| {
+                if let Some(i) = old.iter().position(|o| o.bytes == k.public_key) {
+                    let mut held = old.swap_remove(i);
+                    held.key_id = k.key_id;
+                    return Some(held);
+                }
+                let vk = VerifyingKey::from_bytes(&k.public_key).ok()?;
+                if vk.is_weak() {
+                    return None;
+                }
+                let minus_a: EdwardsPoint = -vk.to_edwards();
+                Some(IssuerKey {
+                    key_id: k.key_id,
+                    bytes: k.public_key,
+                    minus_a: Box::new(EdwardsBasepointTable::create(&minus_a)),
+                })
+            })
+            .collect();
+        Self {
+            base: Some(base),
+            keys,
+        }
     }
 
-    pub(crate) fn get(&self, key_id: u16) -> Option<&VerifyingKey> {
-        self.0.iter().find(|(id, _)| *id == key_id).map(|(_, k)| k)
+    /// Whether the key `key_id` is held (listed, a valid point, not of small order).
+    pub fn has(&self, key_id: u16) -> bool {
+        self.keys.iter().any(|k| k.key_id == key_id)
+    }
+
+    /// Does `sig` sign `message` under the issuer key `key_id`, by the rules of
+    /// ed25519-dalek's `verify_strict`? `false` for a key not held.
+    pub fn verify(&self, key_id: u16, message: &[u8], sig: &Signature) -> bool {
+        let (Some(base), Some(key)) = (&self.base, self.keys.iter().find(|k| k.key_id == key_id))
+        else {
+            return false;
+        };
+        let r = sig.r_bytes();
+        if SMALL_ORDER.contains(r) {
+            return false;
+        }
+        // s must be below the group order (no malleable signatures), as in `verify_strict`.
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(*sig.s_bytes())) else {
+            return false;
+        };
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(key.bytes);
+        h.update(message);
+        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let expected = base.mul_base(&s) + key.minus_a.mul_base(&k);
+        expected.compress().as_bytes() == r
     }
 }
 
@@ -112,6 +192,42 @@ mod tests {
                 vk.verify_strict(&msg, &sig).is_ok(),
                 "case {i}"
             );
+        }
+        // The issuer path, with its tables, on the same cases.
+        let listed = crate::format::trust::IssuerKey {
+            key_id: 3,
+            not_before: 0,
+            not_after: u16::MAX,
+            public_key: vk.to_bytes(),
+        };
+        let keys = IssuerKeys::new(std::slice::from_ref(&listed), IssuerKeys::default());
+        let again = IssuerKeys::new(&[listed], keys.clone());
+        for i in 0..300u32 {
+            let msg = i.to_le_bytes();
+            let mut sig = sk.sign(&msg).to_bytes();
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            match i % 4 {
+                0 => {}
+                1 => sig[(seed >> 33) as usize % 64] ^= 1 << ((seed >> 20) % 8),
+                // s + ℓ as an integer: the same point, a non-canonical scalar
+                2 => {
+                    let l =
+                        hex32("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+                    let mut carry = 0u16;
+                    for (b, l) in sig[32..].iter_mut().zip(l) {
+                        let v = u16::from(*b) + u16::from(l) + carry;
+                        *b = v as u8;
+                        carry = v >> 8;
+                    }
+                    assert_eq!(carry, 0);
+                }
+                _ => sig[..32].copy_from_slice(&SMALL_ORDER[i as usize % 8]),
+            }
+            let sig = Signature::from_bytes(&sig);
+            let dalek = vk.verify_strict(&msg, &sig).is_ok();
+            assert_eq!(keys.verify(3, &msg, &sig), dalek, "issuer case {i}");
+            assert_eq!(again.verify(3, &msg, &sig), dalek, "reused table, case {i}");
+            assert!(!keys.verify(4, &msg, &sig), "an unknown key id");
         }
         for weak in &SMALL_ORDER {
             let key = VerifyingKey::from_bytes(weak).unwrap();

@@ -212,7 +212,8 @@ impl SyncedState {
         }
         if let Some(t) = &bundle.trust {
             self.trust = Some(t.clone());
-            self.issuer_keys = IssuerKeys::new(&t.body.keys);
+            let held = std::mem::take(&mut self.issuer_keys);
+            self.issuer_keys = IssuerKeys::new(&t.body.keys, held);
         }
         for r in to_apply {
             let b = &r.body;
