@@ -111,6 +111,7 @@ export const HARD = {
   'small (3 px/module)': (m) => frame(m, { scale: 3 }),
   blurred: (m) => boxBlur(frame(m), 640, 480, 2),
   'rotated 20°': (m) => rotate(frame(m, { scale: 4 }), 640, 480, (20 * Math.PI) / 180),
+  'tilted (perspective)': (m) => tilt(frame(m, { scale: 4 }), 640, 480),
   'low contrast': (m) => frame(m, { dark: 110, light: 150 }),
   glare: (m) => glare(frame(m), 640, 480),
   'noisy + blurred': (m) => noise(boxBlur(frame(m), 640, 480, 1), 40),
@@ -144,6 +145,30 @@ function rotate(src, w, h, a) {
     for (let x = 0; x < w; x++) {
       const sx = c * (x - cx) + s * (y - cy) + cx;
       const sy = -s * (x - cx) + c * (y - cy) + cy;
+      const ix = Math.floor(sx);
+      const iy = Math.floor(sy);
+      if (ix < 0 || iy < 0 || ix >= w - 1 || iy >= h - 1) {
+        out[y * w + x] = src[0];
+        continue;
+      }
+      const fx = sx - ix;
+      const fy = sy - iy;
+      const p = (i, j) => src[(iy + j) * w + ix + i];
+      out[y * w + x] = (p(0, 0) * (1 - fx) + p(1, 0) * fx) * (1 - fy) + (p(0, 1) * (1 - fx) + p(1, 1) * fx) * fy;
+    }
+  }
+  return out;
+}
+
+function tilt(src, w, h) {
+  // A phone tilted back: a true perspective, the code's top edge about 35% narrower than its
+  // bottom edge (every source point divided by the same linear term).
+  const out = new Uint8Array(src.length);
+  for (let y = 0; y < h; y++) {
+    const k = 0.75 + 0.5 * (y / h);
+    for (let x = 0; x < w; x++) {
+      const sx = (x - w / 2) / k + w / 2;
+      const sy = (y - h / 2) / k + h / 2;
       const ix = Math.floor(sx);
       const iy = Math.floor(sy);
       if (ix < 0 || iy < 0 || ix >= w - 1 || iy >= h - 1) {
@@ -306,13 +331,19 @@ export function hardFrames(lib, n = 6) {
   for (const [kind, make] of Object.entries(HARD)) {
     let wasm = 0;
     let js = 0;
+    const [tw, tj] = [[], []];
     for (let i = 0; i < n; i++) {
       const text = wallet.codeAt(NOW_MS, 'museum', 100 + i);
       const px = make(W.renderMatrix(text));
+      const rgbaPx = rgba(px);
+      let t0 = performance.now();
       if (G.decodeQr(px, 640, 480)[0] === text) wasm++;
-      if (jsQR(rgba(px), 640, 480)?.data === text) js++;
+      tw.push(performance.now() - t0);
+      t0 = performance.now();
+      if (jsQR(rgbaPx, 640, 480)?.data === text) js++;
+      tj.push(performance.now() - t0);
     }
-    rows.push({ kind, wasm, js, n });
+    rows.push({ kind, wasm, js, n, wasmMs: stats(tw).median, jsMs: stats(tj).median });
   }
   return rows;
 }

@@ -57,7 +57,10 @@ impl Bits {
             return None;
         }
         let (bw, bh) = (width.div_ceil(BLOCK), height.div_ceil(BLOCK));
-        let mut level = vec![0u32; bw * bh];
+        // Each block's level: the mean of its pixels, or for a flat block (a quiet zone, a
+        // finder pattern's centre, a blank wall) `None` for now.
+        let mut level: Vec<Option<u32>> = Vec::with_capacity(bw * bh);
+        let mut flat_min = Vec::with_capacity(bw * bh);
         for by in 0..bh {
             // Blocks at the right and bottom edges are moved inwards to stay whole.
             let y0 = (by * BLOCK).min(height - BLOCK);
@@ -71,24 +74,48 @@ impl Bits {
                         max = max.max(v);
                     }
                 }
-                let mut mean = sum / (BLOCK * BLOCK) as u32;
-                if max - min <= MIN_RANGE {
-                    // A flat block: below its own shade, unless its neighbours (already done)
-                    // say the area is dark, as inside a finder pattern's centre.
-                    mean = u32::from(min) / 2;
-                    if bx > 0 && by > 0 {
-                        let around = (level[(by - 1) * bw + bx]
-                            + 2 * level[by * bw + bx - 1]
-                            + level[(by - 1) * bw + bx - 1])
-                            / 4;
-                        if u32::from(min) < around {
-                            mean = around;
-                        }
-                    }
-                }
-                level[by * bw + bx] = mean;
+                level.push((max - min > MIN_RANGE).then_some(sum / (BLOCK * BLOCK) as u32));
+                flat_min.push(min);
             }
         }
+        // A flat block takes the level of the blocks around it (those already settled, and the
+        // unsettled ones that are not flat), so a faint code's quiet zone and finder centres
+        // are thresholded with the code; with nothing around, half its shade (all light).
+        let mut settled = vec![0u32; bw * bh];
+        for by in 0..bh {
+            for bx in 0..bw {
+                let i = by * bw + bx;
+                settled[i] = match level[i] {
+                    Some(mean) => mean,
+                    None => {
+                        let (mut sum, mut n) = (0, 0);
+                        for (dx, dy) in [
+                            (-1, -1),
+                            (0, -1),
+                            (1, -1),
+                            (-1, 0),
+                            (1, 0),
+                            (-1, 1),
+                            (0, 1),
+                            (1, 1),
+                        ] {
+                            let (x, y) = (bx as isize + dx, by as isize + dy);
+                            if x < 0 || y < 0 || x as usize >= bw || y as usize >= bh {
+                                continue;
+                            }
+                            let j = y as usize * bw + x as usize;
+                            let v = if j < i { Some(settled[j]) } else { level[j] };
+                            if let Some(v) = v {
+                                sum += v;
+                                n += 1;
+                            }
+                        }
+                        sum.checked_div(n).unwrap_or(u32::from(flat_min[i]) / 2)
+                    }
+                };
+            }
+        }
+        let level = settled;
         let mut dark = vec![false; width * height];
         for by in 0..bh {
             let y0 = (by * BLOCK).min(height - BLOCK);
@@ -299,6 +326,9 @@ struct Triple {
     skew: f64,
     /// Scan lines through the three.
     hits: u32,
+    /// How much larger a module is at the bottom-right corner than on average: under
+    /// perspective the near corner is larger (from the three finders' own module sizes).
+    near_scale: f64,
 }
 
 impl Triple {
@@ -341,6 +371,7 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
                     .max_by(|a, b| a.1.total_cmp(b.1))
                     .map(|(n, _)| n)
                     .unwrap_or(0);
+                let m_of = |p: Pt| fs.iter().find(|f| f.at == p).map_or(0.0, |f| f.module);
                 let tl = fs[corner].at;
                 let (mut tr, mut bl) = (fs[(corner + 1) % 3].at, fs[(corner + 2) % 3].at);
                 let (ax, ay, bx, by) = (tr.x - tl.x, tr.y - tl.y, bl.x - tl.x, bl.y - tl.y);
@@ -352,7 +383,10 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
                 // Runs were measured along rows and columns: across a code turned by θ they
                 // are longer by 1 / max(|cos θ|, |sin θ|).
                 let turn = (ax.abs().max(ay.abs())) / a;
-                let module = fs.iter().map(|f| f.module).sum::<f64>() / 3.0 * turn;
+                let mean = fs.iter().map(|f| f.module).sum::<f64>() / 3.0;
+                let module = mean * turn;
+                let (m_tl, m_tr, m_bl) = (fs[corner].module, m_of(tr), m_of(bl));
+                let near_scale = ((m_tr + m_bl - m_tl) / mean).clamp(0.7, 1.5);
                 if a < 10.0 * module || b < 10.0 * module {
                     continue;
                 }
@@ -366,6 +400,7 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
                         module,
                         skew,
                         hits: fs.iter().map(|f| f.hits).sum(),
+                        near_scale,
                     });
                 }
             }
@@ -493,9 +528,10 @@ fn alignment(
     min_score: u32,
 ) -> Option<Pt> {
     let span = (dim - 7) as f64;
-    // One module along the code's rows and columns, in pixels.
-    let (ux, uy) = ((t.tr.x - t.tl.x) / span, (t.tr.y - t.tl.y) / span);
-    let (vx, vy) = ((t.bl.x - t.tl.x) / span, (t.bl.y - t.tl.y) / span);
+    // One module along the code's rows and columns, in pixels, at the bottom-right corner.
+    let scale = t.near_scale / span;
+    let (ux, uy) = ((t.tr.x - t.tl.x) * scale, (t.tr.y - t.tl.y) * scale);
+    let (vx, vy) = ((t.bl.x - t.tl.x) * scale, (t.bl.y - t.tl.y) * scale);
     let mut probes: Vec<(f64, f64, bool)> = Vec::with_capacity(25);
     for j in -2i32..=2 {
         for i in -2i32..=2 {
@@ -663,6 +699,18 @@ mod tests {
             let shade = 0.45 + 0.55 * (x / 640.0);
             let glare = 120.0 * (-((x - 400.0).powi(2) + (y - 170.0).powi(2)) / 8100.0).exp();
             *p = (f64::from(*p) * shade + glare).min(255.0) as u8;
+        }
+        assert_eq!(read(&px, 640, 480), Some(text));
+    }
+
+    /// Dark 110 on light 150, as a dim phone screen under strong light: the quiet zone and
+    /// the finder centres are flat blocks, thresholded with the code around them.
+    #[test]
+    fn a_faint_code_reads() {
+        let text = code_text();
+        let mut px = frame(&text, |x, y| ((x - 100.0) / 5.0, (y - 50.0) / 5.0));
+        for p in px.iter_mut() {
+            *p = 110 + (u16::from(*p) * 40 / 255) as u8;
         }
         assert_eq!(read(&px, 640, 480), Some(text));
     }
