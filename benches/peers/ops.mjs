@@ -138,13 +138,12 @@ function boxBlur(src, w, h, r) {
   return out;
 }
 
-function rotate(src, w, h, a) {
+/** The frame seen through `from` (output pixel → source point), sampled bilinearly. */
+function warp(src, w, h, from) {
   const out = new Uint8Array(src.length);
-  const [c, s, cx, cy] = [Math.cos(a), Math.sin(a), w / 2, h / 2];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const sx = c * (x - cx) + s * (y - cy) + cx;
-      const sy = -s * (x - cx) + c * (y - cy) + cy;
+      const [sx, sy] = from(x, y);
       const ix = Math.floor(sx);
       const iy = Math.floor(sy);
       if (ix < 0 || iy < 0 || ix >= w - 1 || iy >= h - 1) {
@@ -160,28 +159,18 @@ function rotate(src, w, h, a) {
   return out;
 }
 
+function rotate(src, w, h, a) {
+  const [c, s, cx, cy] = [Math.cos(a), Math.sin(a), w / 2, h / 2];
+  return warp(src, w, h, (x, y) => [c * (x - cx) + s * (y - cy) + cx, -s * (x - cx) + c * (y - cy) + cy]);
+}
+
 function tilt(src, w, h) {
-  // A phone tilted back: a true perspective, the code's top edge about 35% narrower than its
-  // bottom edge (every source point divided by the same linear term).
-  const out = new Uint8Array(src.length);
-  for (let y = 0; y < h; y++) {
+  // A phone tilted back: a true perspective (every source point divided by the same linear
+  // term), the code's top edge about 24% narrower than its bottom edge.
+  return warp(src, w, h, (x, y) => {
     const k = 0.75 + 0.5 * (y / h);
-    for (let x = 0; x < w; x++) {
-      const sx = (x - w / 2) / k + w / 2;
-      const sy = (y - h / 2) / k + h / 2;
-      const ix = Math.floor(sx);
-      const iy = Math.floor(sy);
-      if (ix < 0 || iy < 0 || ix >= w - 1 || iy >= h - 1) {
-        out[y * w + x] = src[0];
-        continue;
-      }
-      const fx = sx - ix;
-      const fy = sy - iy;
-      const p = (i, j) => src[(iy + j) * w + ix + i];
-      out[y * w + x] = (p(0, 0) * (1 - fx) + p(1, 0) * fx) * (1 - fy) + (p(0, 1) * (1 - fx) + p(1, 1) * fx) * fy;
-    }
-  }
-  return out;
+    return [(x - w / 2) / k + w / 2, (y - h / 2) / k + h / 2];
+  });
 }
 
 function glare(src, w, h) {
