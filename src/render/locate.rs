@@ -678,6 +678,14 @@ mod tests {
         }
     }
 
+    /// A front camera's mirror image: the sampled grid comes out transposed, which rqrr reads.
+    #[test]
+    fn a_mirrored_code_reads() {
+        let text = code_text();
+        let px = frame(&text, |x, y| ((y - 20.0) / 5.0, (x - 100.0) / 5.0));
+        assert_eq!(read(&px, 640, 480), Some(text));
+    }
+
     #[test]
     fn a_code_seen_at_an_angle_reads() {
         // A phone tilted away at the top: a true perspective, the top edge about 30% narrower
