@@ -60,21 +60,27 @@ pub async fn issue(
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
     // The holder's card (the account whose ID number is the card's holder, whoever applied),
-    // the checked application it was made from (the holder's name and birth date), and how
-    // many credentials of another phone are still valid (revoked below when there are any).
-    let card: Option<(i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.state, c.holder_id_number, a.data, \
-         (SELECT COUNT(*) FROM credentials r WHERE r.card_id = c.id AND r.revoked_at IS NULL \
-          AND r.not_after_day >= $2 AND r.device_key <> $3) \
+    // the checked application it was made from (the holder's name and birth date), and on
+    // SQLite how many credentials of another phone are still valid (revoked below when there
+    // are any; PostgreSQL reads them after locking the card).
+    let sqlite = state.db.backend == Backend::Sqlite;
+    let other_phones = if sqlite {
+        "(SELECT COUNT(*) FROM credentials r WHERE r.card_id = c.id AND r.revoked_at IS NULL \
+          AND r.not_after_day >= $2 AND r.device_key <> $3)"
+    } else {
+        "CAST(0 AS BIGINT)"
+    };
+    let sql = format!(
+        "SELECT c.id, c.state, c.holder_id_number, a.data, {other_phones} \
          FROM cards c JOIN applications a ON a.id = c.application_id \
          WHERE c.holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
-         ORDER BY c.id DESC LIMIT 1",
-    )
-    .bind(c.user_id)
-    .bind(day_of(now))
-    .bind(&key_hex)
-    .fetch_optional(&mut *tx)
-    .await?;
+         ORDER BY c.id DESC LIMIT 1"
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql).bind(c.user_id);
+    if sqlite {
+        query = query.bind(day_of(now)).bind(&key_hex);
+    }
+    let card = query.fetch_optional(&mut *tx).await?;
     let (card_id, card_state, id_number, data, other_phones) = card
         .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
     let card_state = cards::parse_state(&card_state)?;
@@ -89,7 +95,6 @@ pub async fn issue(
     // transaction holds the database's write lock since `BEGIN IMMEDIATE`, so the card read
     // above cannot change before the commit. PostgreSQL: lock the card row and re-check its
     // state under the lock.
-    let sqlite = state.db.backend == Backend::Sqlite;
     if !sqlite {
         let locked = sqlx::query(
             "UPDATE cards SET updated_at = updated_at WHERE id = $1 AND state = 'normal'",
