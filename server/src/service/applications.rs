@@ -54,23 +54,32 @@ pub async fn submit(
     // application date, and a retry the next day is still the same request.
     let request = serde_json::to_string(&form).map_err(ApiError::internal)?;
     let hash = RequestHash::of(&state, &[], request.as_bytes());
+    let pii = &state.keys.pii;
+    let applicant_index = pii.index(&checked.document.number);
+    // Sealed before the write lock is taken: it is held as briefly as can be.
+    let sealed_form = pii.seal_text(pii::FORM, &body)?;
+    let sealed_number = pii.seal_text(pii::ID_NUMBER, &checked.document.number)?;
     let mut tx = state.db.begin_write().await?;
-    if let Some(id) = replayed(&mut tx, c.user_id, &key, &hash).await? {
+    // In one statement (one snapshot, also in PostgreSQL): a request stored under this key, and
+    // an open application of the applicant, which is not this request's when there is none.
+    let (stored_id, stored_hash, open): (Option<i64>, Option<String>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT (SELECT id FROM applications WHERE user_id = $1 AND idempotency_key = $2), \
+             (SELECT request_hash FROM applications WHERE user_id = $1 AND idempotency_key = $2), \
+             (SELECT id FROM applications WHERE applicant_id_index = $3 AND status <> 'rejected' \
+              LIMIT 1)",
+        )
+        .bind(c.user_id)
+        .bind(&key)
+        .bind(&applicant_index)
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some(id) = replayed(stored_id, stored_hash.as_deref(), &hash)? {
         tx.commit().await?;
         return created(&state, c.user_id, id).await;
     }
-    let pii = &state.keys.pii;
-    let applicant_index = pii.index(&checked.document.number);
-    if let Err(exists) = refuse_if_pending(&mut tx, &applicant_index).await {
-        // The open application may be another copy of this very request, stored since the
-        // check above (PostgreSQL reads what was committed meanwhile): answer as it did.
-        return match replayed(&mut tx, c.user_id, &key, &hash).await? {
-            Some(id) => {
-                tx.commit().await?;
-                created(&state, c.user_id, id).await
-            }
-            None => Err(exists),
-        };
+    if open.is_some() {
+        return Err(application_exists());
     }
     let now = state.now();
     let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
@@ -81,9 +90,9 @@ pub async fn submit(
     .bind(c.user_id)
     .bind(&key)
     .bind(&hash.keyed)
-    .bind(pii.seal_text(pii::FORM, &body)?)
+    .bind(sealed_form)
     .bind(now)
-    .bind(pii.seal_text(pii::ID_NUMBER, &checked.document.number)?)
+    .bind(sealed_number)
     .bind(&applicant_index)
     .bind(&checked.name)
     .fetch_optional(&mut *tx)
@@ -109,9 +118,14 @@ pub async fn submit(
         )
         .await;
     };
-    for status in ["submitted", "reviewing"] {
-        add_event(&mut tx, id, status, None, now).await?;
-    }
+    sqlx::query(
+        "INSERT INTO application_events (application_id, status, note, at) \
+         VALUES ($1, 'submitted', NULL, $2), ($1, 'reviewing', NULL, $2)",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     tracing::info!(application_id = id, "application submitted");
     created(&state, c.user_id, id).await
@@ -230,41 +244,18 @@ impl RequestHash {
     }
 }
 
-async fn replayed(
-    tx: &mut super::cards::Tx<'_>,
-    user_id: i64,
-    key: &str,
-    hash: &RequestHash,
-) -> ApiResult<Option<i64>> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, request_hash FROM applications WHERE user_id = $1 AND idempotency_key = $2",
-    )
-    .bind(user_id)
-    .bind(key)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match row {
-        Some((id, h)) if hash.matches(&h) => Ok(Some(id)),
-        Some(_) => Err(ApiError::new(
+/// The application stored under the request's idempotency key (`id`, `request_hash`), if any:
+/// this request's, or a different request's under the same key (refused).
+fn replayed(id: Option<i64>, stored: Option<&str>, hash: &RequestHash) -> ApiResult<Option<i64>> {
+    match (id, stored) {
+        (Some(id), Some(h)) if hash.matches(h) => Ok(Some(id)),
+        (Some(_), _) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "IDEMPOTENCY_KEY_REUSED",
             "同一个 Idempotency-Key 不能用于不同的申请内容",
         )),
-        None => Ok(None),
+        (None, _) => Ok(None),
     }
-}
-
-async fn refuse_if_pending(tx: &mut super::cards::Tx<'_>, applicant_index: &str) -> ApiResult<()> {
-    let open: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM applications WHERE applicant_id_index = $1 AND status <> 'rejected' LIMIT 1",
-    )
-    .bind(applicant_index)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if open.is_some() {
-        return Err(application_exists());
-    }
-    Ok(())
 }
 
 async fn find_by_key(state: &AppState, user_id: i64, key: &str) -> ApiResult<i64> {

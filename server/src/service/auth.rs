@@ -125,7 +125,7 @@ pub async fn start_session(
     .bind(role)
     .bind(subject_id)
     .bind(expires)
-    .execute(&state.db.pool)
+    .execute(state.db.writer())
     .await?;
     let name = if role == "reviewer" {
         REVIEWER_COOKIE
@@ -146,7 +146,7 @@ pub async fn end_session(state: &AppState, jar: &CookieJar, cookie: &str) -> Api
     if let Some(c) = jar.get(cookie) {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(c.value()))
-            .execute(&state.db.pool)
+            .execute(state.db.writer())
             .await?;
     }
     Ok(())

@@ -113,6 +113,13 @@ impl Db {
         }
     }
 
+    /// Where a write outside a transaction (one statement) goes. SQLite: the writer connection,
+    /// so it queues behind the other writers instead of polling the write lock (the busy
+    /// handler sleeps up to 100 ms at a time); PostgreSQL: the pool.
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE,

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::auth::Citizen;
 use super::cards;
+use super::db::Backend;
 use super::error::{ApiError, ApiResult};
 use super::holders;
 use super::limits::{self, AccountAction, Limiters};
@@ -58,39 +59,55 @@ pub async fn issue(
     let key_hex = hex::encode(key);
     let now = state.now();
     let mut tx = state.db.begin_write().await?;
-    // The holder's card (the account whose ID number is the card's holder, whoever applied)
-    // and the checked application it was made from: the holder's name and birth date.
-    let card: Option<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT c.id, c.state, c.holder_id_number, a.data FROM cards c \
-         JOIN applications a ON a.id = c.application_id \
+    // The holder's card (the account whose ID number is the card's holder, whoever applied),
+    // the checked application it was made from (the holder's name and birth date), and on
+    // SQLite how many credentials of another phone are still valid (revoked below when there
+    // are any; PostgreSQL reads them after locking the card).
+    let sqlite = state.db.backend == Backend::Sqlite;
+    let other_phones = if sqlite {
+        "(SELECT COUNT(*) FROM credentials r WHERE r.card_id = c.id AND r.revoked_at IS NULL \
+          AND r.not_after_day >= $2 AND r.device_key <> $3)"
+    } else {
+        "CAST(0 AS BIGINT)"
+    };
+    let sql = format!(
+        "SELECT c.id, c.state, c.holder_id_number, a.data, {other_phones} \
+         FROM cards c JOIN applications a ON a.id = c.application_id \
          WHERE c.holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
-         ORDER BY c.id DESC LIMIT 1",
-    )
-    .bind(c.user_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (card_id, card_state, id_number, data) = card
+         ORDER BY c.id DESC LIMIT 1"
+    );
+    let mut query = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql).bind(c.user_id);
+    if sqlite {
+        query = query.bind(day_of(now)).bind(&key_hex);
+    }
+    let card = query.fetch_optional(&mut *tx).await?;
+    let (card_id, card_state, id_number, data, other_phones) = card
         .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
     let card_state = cards::parse_state(&card_state)?;
-    // Lock the card row (PostgreSQL) and re-check its state under the lock, so that a card
-    // action running at the same moment either sees this credential and revokes it, or makes
-    // this request fail: never a credential left valid for a lost card.
-    let locked =
-        sqlx::query("UPDATE cards SET updated_at = updated_at WHERE id = $1 AND state = 'normal'")
-            .bind(card_id)
-            .execute(&mut *tx)
-            .await?;
     if card_state != CardState::Normal {
         return Err(ApiError::conflict(
             "CARD_NOT_NORMAL",
             format!("卡片状态为“{}”，不能使用电子社保卡", card_state.label_zh()),
         ));
     }
-    if locked.rows_affected() != 1 {
-        return Err(ApiError::conflict(
-            "CARD_NOT_NORMAL",
-            "卡片状态刚刚发生变化，请刷新后重试",
-        ));
+    // A card action running at the same moment must either see this credential and revoke it,
+    // or make this request fail: never a credential left valid for a lost card. SQLite: this
+    // transaction holds the database's write lock since `BEGIN IMMEDIATE`, so the card read
+    // above cannot change before the commit. PostgreSQL: lock the card row and re-check its
+    // state under the lock.
+    if !sqlite {
+        let locked = sqlx::query(
+            "UPDATE cards SET updated_at = updated_at WHERE id = $1 AND state = 'normal'",
+        )
+        .bind(card_id)
+        .execute(&mut *tx)
+        .await?;
+        if locked.rows_affected() != 1 {
+            return Err(ApiError::conflict(
+                "CARD_NOT_NORMAL",
+                "卡片状态刚刚发生变化，请刷新后重试",
+            ));
+        }
     }
     let issuer = state.keys.current_issuer();
     let today = day_of(now);
@@ -142,14 +159,18 @@ pub async fn issue(
         }
         other => ApiError::internal(other),
     })?;
-    cards::revoke_credentials(
-        &mut tx,
-        card_id,
-        RevocationReason::DeviceReplaced,
-        now,
-        Some(&key_hex),
-    )
-    .await?;
+    // SQLite: the count read under the write lock is exact. PostgreSQL: credentials committed
+    // since that read (before the card lock) are only seen by reading again.
+    if !sqlite || other_phones > 0 {
+        cards::revoke_credentials(
+            &mut tx,
+            card_id,
+            RevocationReason::DeviceReplaced,
+            now,
+            Some(&key_hex),
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(serial, "credential issued");
     let renew_from = day_start(not_after - 1);

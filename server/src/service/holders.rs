@@ -32,15 +32,22 @@ pub async fn handle(tx: &mut Transaction<'static, Any>, user_id: i64) -> ApiResu
     Err(ApiError::internal("no free holder handle after 8 draws"))
 }
 
-/// The next credential serial of `user_id`.
+/// The next credential serial of `user_id`: one statement once the person has a handle.
 pub async fn next_serial(tx: &mut Transaction<'static, Any>, user_id: i64) -> ApiResult<i64> {
-    let h = handle(tx, user_id).await?;
-    let (n,): (i64,) = sqlx::query_as(
-        "UPDATE holders SET credentials = credentials + 1 WHERE user_id = $1 RETURNING credentials",
-    )
-    .bind(user_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    let bump = || {
+        sqlx::query_as::<_, (i64, i64)>(
+            "UPDATE holders SET credentials = credentials + 1 WHERE user_id = $1 \
+             RETURNING handle, credentials",
+        )
+        .bind(user_id)
+    };
+    let (h, n) = match bump().fetch_optional(&mut **tx).await? {
+        Some(row) => row,
+        None => {
+            handle(tx, user_id).await?;
+            bump().fetch_one(&mut **tx).await?
+        }
+    };
     if n >= 1 << HOLDER_SHIFT {
         return Err(ApiError::internal(
             "credential numbers of one holder exhausted",

@@ -361,7 +361,7 @@ pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option
     let now = state.now();
     sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND locked_until < $1")
         .bind(now - FORGET_AFTER_SECS)
-        .execute(&state.db.pool)
+        .execute(state.db.writer())
         .await?;
     let (failures,): (i64,) = sqlx::query_as(
         "INSERT INTO login_failures (account, failures, locked_until, last_failure_at) \
@@ -370,7 +370,7 @@ pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option
     )
     .bind(account)
     .bind(now)
-    .fetch_one(&state.db.pool)
+    .fetch_one(state.db.writer())
     .await?;
     let secs = state.config.rate_limits.backoff.lock_secs(failures);
     if secs == 0 {
@@ -379,7 +379,7 @@ pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option
     sqlx::query("UPDATE login_failures SET locked_until = $1 WHERE account = $2")
         .bind(now + secs)
         .bind(account)
-        .execute(&state.db.pool)
+        .execute(state.db.writer())
         .await?;
     tracing::info!(failures, lock_secs = secs, "login locked after failures");
     Ok(Some(locked(secs)))
@@ -389,7 +389,7 @@ pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option
 pub async fn record_success(state: &AppState, account: &str) -> ApiResult<()> {
     sqlx::query("DELETE FROM login_failures WHERE account = $1")
         .bind(account)
-        .execute(&state.db.pool)
+        .execute(state.db.writer())
         .await?;
     Ok(())
 }

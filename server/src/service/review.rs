@@ -191,7 +191,7 @@ pub async fn audit_read(
         .bind(action)
         .bind(target)
         .bind(state.now())
-        .execute(&state.db.pool)
+        .execute(state.db.writer())
         .await?;
     Ok(())
 }

@@ -118,7 +118,13 @@ pub async fn upload(
         )
     })?;
     if kind == MaterialKind::Photo {
-        let report = photo::check(&bytes, &state.config.rules.photo);
+        // Decoding the JPEG takes a millisecond or more: off the async threads, which would
+        // otherwise stall every other request they carry meanwhile.
+        let (photo_bytes, config) = (bytes.clone(), state.config.clone());
+        let report =
+            tokio::task::spawn_blocking(move || photo::check(&photo_bytes, &config.rules.photo))
+                .await
+                .map_err(ApiError::internal)?;
         if !report.problems.is_empty() {
             let problems = report
                 .problems
@@ -166,7 +172,7 @@ pub async fn upload(
     .bind(state.keys.pii.seal_file(&id, &bytes)?)
     .bind(size)
     .bind(state.now())
-    .execute(&state.db.pool)
+    .execute(state.db.writer())
     .await?;
     Ok((
         StatusCode::CREATED,
@@ -188,12 +194,27 @@ pub async fn check_owned(
     uploads: &BTreeMap<MaterialKind, String>,
 ) -> ApiResult<Vec<Problem>> {
     let mut problems = Vec::new();
+    if uploads.is_empty() {
+        return Ok(problems);
+    }
+    // One query for all of them.
+    let marks: Vec<String> = (1..=uploads.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, user_id, kind FROM uploads WHERE id IN ({})",
+        marks.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql);
+    for id in uploads.values() {
+        query = query.bind(id);
+    }
+    let found: BTreeMap<String, (i64, String)> = query
+        .fetch_all(&state.db.pool)
+        .await?
+        .into_iter()
+        .map(|(id, owner, kind)| (id, (owner, kind)))
+        .collect();
     for (&kind, id) in uploads {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT user_id, kind FROM uploads WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&state.db.pool)
-                .await?;
+        let row = found.get(id).cloned();
         let field = format!("materials.{}", kind.key());
         match row {
             Some((owner, k)) if owner == user_id && k == kind.key() => {}
