@@ -119,11 +119,6 @@ impl IssuerKeys {
         }
     }
 
-    /// Whether the key `key_id` is held (listed, a valid point, not of small order).
-    pub fn has(&self, key_id: u16) -> bool {
-        self.keys.iter().any(|k| k.key_id == key_id)
-    }
-
     /// Does `sig` sign `message` under the issuer key `key_id`, by the rules of
     /// ed25519-dalek's `verify_strict`? `false` for a key not held.
     pub fn verify(&self, key_id: u16, message: &[u8], sig: &Signature) -> bool {

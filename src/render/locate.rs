@@ -371,22 +371,25 @@ fn triples(found: &[Finder]) -> Vec<Triple> {
                     .max_by(|a, b| a.1.total_cmp(b.1))
                     .map(|(n, _)| n)
                     .unwrap_or(0);
-                let m_of = |p: Pt| fs.iter().find(|f| f.at == p).map_or(0.0, |f| f.module);
-                let tl = fs[corner].at;
-                let (mut tr, mut bl) = (fs[(corner + 1) % 3].at, fs[(corner + 2) % 3].at);
-                let (ax, ay, bx, by) = (tr.x - tl.x, tr.y - tl.y, bl.x - tl.x, bl.y - tl.y);
+                let (mut r, mut l) = ((corner + 1) % 3, (corner + 2) % 3);
+                let turned = |p: Pt, q: Pt| {
+                    let o = fs[corner].at;
+                    (p.x - o.x) * (q.y - o.y) - (p.y - o.y) * (q.x - o.x)
+                };
                 // With y pointing down, top-right × bottom-left is positive.
-                if ax * by - ay * bx < 0.0 {
-                    std::mem::swap(&mut tr, &mut bl);
+                if turned(fs[r].at, fs[l].at) < 0.0 {
+                    std::mem::swap(&mut r, &mut l);
                 }
+                let [ftl, ftr, fbl] = [fs[corner], fs[r], fs[l]];
+                let (tl, tr, bl) = (ftl.at, ftr.at, fbl.at);
+                let (ax, ay, bx, by) = (tr.x - tl.x, tr.y - tl.y, bl.x - tl.x, bl.y - tl.y);
                 let (a, b) = (tl.dist(tr), tl.dist(bl));
                 // Runs were measured along rows and columns: across a code turned by θ they
                 // are longer by 1 / max(|cos θ|, |sin θ|).
                 let turn = (ax.abs().max(ay.abs())) / a;
                 let mean = fs.iter().map(|f| f.module).sum::<f64>() / 3.0;
                 let module = mean * turn;
-                let (m_tl, m_tr, m_bl) = (fs[corner].module, m_of(tr), m_of(bl));
-                let near_scale = ((m_tr + m_bl - m_tl) / mean).clamp(0.7, 1.5);
+                let near_scale = ((ftr.module + fbl.module - ftl.module) / mean).clamp(0.7, 1.5);
                 if a < 10.0 * module || b < 10.0 * module {
                     continue;
                 }
