@@ -306,7 +306,7 @@ export async function contenders(lib) {
     };
     add('camera decode', name, run, () => run(0));
   };
-  camera('wasm (locator, then rqrr)', (px) => G.decodeQr(luma(px, 640 * 480), 640, 480)[0]);
+  camera('wasm (locator)', (px) => G.decodeQr(luma(px, 640 * 480), 640, 480)[0]);
   camera('jsQR + wasm verify', (px) => jsQR(px, 640, 480)?.data);
   return list;
 }

@@ -234,7 +234,7 @@ for (const r of nodeLoops) say(`| ${r.op} | ${fmt(r.median)} | ${fmt(nat(r.op)?.
 say();
 say('Hard frames (640×480; codes decoded to the exact text, of 6 per kind):');
 say();
-say('| frame | wasm (locator, then rqrr) | jsQR | wasm median time | jsQR median time |');
+say('| frame | wasm (locator) | jsQR | wasm median time | jsQR median time |');
 say('|---|---|---|---|---|');
 for (const r of hard) say(`| ${r.kind} | ${r.wasm}/${r.n} | ${r.js}/${r.n} | ${fmt(r.wasmMs)} | ${fmt(r.jsMs)} |`);
 writeFileSync(join(root, 'benches/RESULTS.md'), lines.join('\n') + '\n');

@@ -1,8 +1,8 @@
-//! The gate's fast path from a camera frame to a QR module grid, ahead of rqrr's own detector.
+//! The gate's path from a camera frame to a QR module grid (rqrr then reads the grid).
 //!
 //! rqrr finds codes by labelling connected regions and then refines its perspective by scoring
 //! every module of the grid again and again; on a 640×480 frame that refinement is about half its
-//! time. A phone held to a gate shows a flat, roughly upright code, which a cheaper method reads:
+//! time. A phone held to a gate shows a flat code, which a cheaper method reads:
 //!
 //! 1. **threshold**: the frame is cut into 8×8 blocks; each block's threshold is the mean of the
 //!    5×5 blocks around it, so shade and glare move the threshold with them (`Bits::threshold`);
@@ -15,11 +15,12 @@
 //! 4. **sampling**: each module's centre is read from the thresholded frame, and the grid goes to
 //!    rqrr, which reads the format, corrects errors and decodes the data.
 //!
-//! Anything this path cannot read (a very skewed, blurred or damaged code) goes to rqrr's full
-//! detector in [`super::decode`], so the fast path only adds a few milliseconds to a frame it
-//! gives up on.
+//! What this path cannot read at full resolution (a noisy picture, a code shown very large)
+//! [`super::decode`] reads again at half resolution. rqrr's own detector is not used (it can
+//! panic on degenerate pictures: see `decode.rs`).
 
-/// The first code read in the frame by the fast path, or `None` (then rqrr's own detector runs).
+/// The first code read in the frame, or `None` ([`super::decode`] then tries the picture at
+/// half resolution).
 pub fn read(luma: &[u8], width: usize, height: usize) -> Option<String> {
     let bits = Bits::threshold(luma, width, height)?;
     let found = finders(&bits);
