@@ -4,6 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
+use ecard_core::render::decode::decode_qr;
 use ecard_core::render::svg::QUIET_ZONE;
 use ecard_core::render::QrMatrix;
 use image::{GrayImage, ImageFormat, Luma};
@@ -11,7 +12,7 @@ use image::{GrayImage, ImageFormat, Luma};
 use crate::error::{CliError, CliResult};
 use crate::files;
 
-/// Pixels per module: large enough for phone cameras and for rqrr to decode reliably.
+/// Pixels per module: large enough for phone cameras to read reliably.
 const MODULE_PX: u32 = 8;
 
 /// PNG bytes of the matrix, greyscale, with the standard 4-module white quiet zone.
@@ -31,7 +32,7 @@ pub fn to_png(m: &QrMatrix) -> CliResult<Vec<u8>> {
     Ok(out.into_inner())
 }
 
-/// The text of the first QR code in the image that decodes.
+/// The text of the QR code in the image (the first one read).
 pub fn decode_file(path: &Path) -> CliResult<String> {
     let bytes = files::read(path, "图片文件")?;
     let img = image::load_from_memory(&bytes).map_err(|e| {
@@ -40,12 +41,13 @@ pub fn decode_file(path: &Path) -> CliResult<String> {
             format!("无法读取图片 {}（{e}）", path.display()),
         )
     })?;
-    let mut prepared = rqrr::PreparedImage::prepare(img.to_luma8());
-    // A photo may show several candidates (or fragments); the first that decodes is the code.
-    prepared
-        .detect_grids()
-        .iter()
-        .find_map(|g| g.decode().ok().map(|(_, text)| text))
+    // The gate's own camera path: rqrr's detector can panic on a degenerate picture (see
+    // ecard_core::render::decode), which here would be a crash instead of NO_QR_FOUND.
+    let luma = img.to_luma8();
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    decode_qr(luma.as_raw(), w, h)
+        .into_iter()
+        .next()
         .ok_or_else(|| {
             CliError::new(
                 "NO_QR_FOUND",

@@ -262,6 +262,11 @@ fn inspect_of_damaged_text_exits_2_with_the_reason() {
     assert_input_error(&env.run("inspect hello"), "WRONG_PREFIX");
     assert_input_error(&env.run("inspect HNSSC1:A"), "BAD_ENCODING");
     assert_input_error(&env.run("inspect --image missing.png"), "READ_FAILED");
+    // A picture without a code (a blank wall) says so.
+    image::GrayImage::from_pixel(640, 480, image::Luma([200]))
+        .save(env.path("blank.png"))
+        .expect("png written");
+    assert_input_error(&env.run("inspect --image blank.png"), "NO_QR_FOUND");
 }
 
 #[test]
