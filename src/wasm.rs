@@ -237,6 +237,39 @@ impl Wallet {
         counter: u8,
         step_secs: Option<u8>,
     ) -> Result<String, JsValue> {
+        self.text_at(now_ms, scene_name, counter, step_secs)
+    }
+
+    /// The same code as `codeAt`, drawn as `renderSvg` draws it, in one call: what the e-card
+    /// page shows every 30 seconds (the text never goes to JavaScript and back).
+    #[wasm_bindgen(js_name = svgAt)]
+    pub fn svg_at(
+        &self,
+        now_ms: f64,
+        #[wasm_bindgen(unchecked_param_type = "SceneName")] scene_name: &str,
+        counter: u8,
+        step_secs: Option<u8>,
+    ) -> Result<String, JsValue> {
+        render_svg(&self.text_at(now_ms, scene_name, counter, step_secs)?)
+    }
+
+    /// Milliseconds until the code changes.
+    #[wasm_bindgen(js_name = msToNext)]
+    pub fn ms_to_next(now_ms: f64, step_secs: Option<u8>) -> f64 {
+        let step_ms = f64::from(step_secs.unwrap_or(DEFAULT_STEP_SECS).max(1)) * 1000.0;
+        step_ms - now_ms.rem_euclid(step_ms)
+    }
+}
+
+#[cfg(feature = "wallet")]
+impl Wallet {
+    fn text_at(
+        &self,
+        now_ms: f64,
+        scene_name: &str,
+        counter: u8,
+        step_secs: Option<u8>,
+    ) -> Result<String, JsValue> {
         let w = self
             .wallet
             .as_ref()
@@ -246,13 +279,6 @@ impl Wallet {
             .code_at(secs(now_ms), step, scene(scene_name)?, counter)
             .map_err(|e| js_error(e.code(), &e))?;
         Ok(code.to_text())
-    }
-
-    /// Milliseconds until the code changes.
-    #[wasm_bindgen(js_name = msToNext)]
-    pub fn ms_to_next(now_ms: f64, step_secs: Option<u8>) -> f64 {
-        let step_ms = f64::from(step_secs.unwrap_or(DEFAULT_STEP_SECS).max(1)) * 1000.0;
-        step_ms - now_ms.rem_euclid(step_ms)
     }
 }
 

@@ -29,6 +29,11 @@ fn exported_wallet_makes_the_golden_code_and_svg() {
     assert_eq!(text + "\n", include_str!("golden/code.txt"));
     let svg = render_svg(include_str!("golden/code.txt").trim_end()).unwrap();
     assert_eq!(svg, include_str!("golden/code.svg"));
+    // The one-call form the e-card page uses draws the same code.
+    let svg_at = golden_wallet()
+        .svg_at(NOW_MS + 999.0, "museum", 0, None)
+        .unwrap();
+    assert_eq!(svg_at, include_str!("golden/code.svg"));
 }
 
 #[test]

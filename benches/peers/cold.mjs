@@ -12,7 +12,7 @@ if (process.argv[2] === 'wasm') {
   w.initSync({ module: readFileSync(new URL('www/pkg/wallet_bg.wasm', root)) });
   const wallet = w.Wallet.fromSecret(new Uint8Array(32).fill(0x33));
   wallet.setCredential(credential);
-  svg = w.renderSvg(wallet.codeAt(NOW_MS, 'museum', 0));
+  svg = wallet.svgAt(NOW_MS, 'museum', 0);
 } else {
   const ed = await import('@noble/ed25519');
   const { sha512 } = await import('@noble/hashes/sha512');

@@ -37,6 +37,9 @@ test('the package makes the golden code and SVG', () => {
   const w = goldenWallet();
   assert.equal(w.codeAt(NOW_MS, 'museum', 0), goldenCode);
   assert.equal(wallet.renderSvg(goldenCode), read('tests/golden/code.svg').toString());
+  // The e-card page's one call: the same code drawn the same way.
+  assert.equal(w.svgAt(NOW_MS, 'museum', 0), read('tests/golden/code.svg').toString());
+  assert.throws(() => w.svgAt(NOW_MS, 'zoo', 0), (e) => e.code === 'INVALID_SCENE');
   const m = wallet.renderMatrix(goldenCode);
   assert.equal(m.version, 10);
   assert.equal(m.dark.length, m.width * m.width);

@@ -1,7 +1,7 @@
 // The holder's e-card. The device key is made here, in wasm, and kept in IndexedDB: it never
 // leaves the phone. The credential is fetched (and renewed) when online; the code is signed
 // locally every 30 seconds, so the card keeps working in airplane mode.
-import init, { Wallet, renderSvg } from '../pkg/wallet.js';
+import init, { Wallet } from '../pkg/wallet.js';
 import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 const STEP_MS = 30_000;
@@ -107,7 +107,7 @@ async function main() {
   let step = -1;
   let counter = 0;
   const draw = () => {
-    $('qr').innerHTML = renderSvg(wallet.codeAt(now(), $('scene').value, counter));
+    $('qr').innerHTML = wallet.svgAt(now(), $('scene').value, counter);
     $('qr').dataset.step = String(step);
     $('qr').dataset.counter = String(counter);
   };
