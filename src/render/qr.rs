@@ -52,9 +52,13 @@ impl QrMatrix {
         let width = version.width() as usize;
         let dark = if width <= mask::MAX_WIDTH {
             let (_, rows) = unmasked(&canvas, width).best_mask();
-            rows.iter()
-                .flat_map(|row| (0..width).map(move |x| row >> x & 1 == 1))
-                .collect()
+            // Row by row with an exact length each (a `flat_map` collect grows the vector
+            // module by module).
+            let mut dark = Vec::with_capacity(width * width);
+            for row in &rows {
+                dark.extend((0..width).map(|x| row >> x & 1 == 1));
+            }
+            dark
         } else {
             canvas
                 .apply_best_mask()

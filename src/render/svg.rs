@@ -7,7 +7,9 @@ use super::qr::QrMatrix;
 /// Modules of white border the QR standard asks for around the symbol.
 pub const QUIET_ZONE: usize = 4;
 
-/// The SVG document for a matrix; it scales to its container (`viewBox` in modules).
+/// The SVG document for a matrix; it scales to its container (`viewBox` in modules). All
+/// ASCII: the label 电子社保卡二维码 is written as character references, so the page gets it
+/// as a one-byte string (faster to pass from wasm and to parse).
 ///
 /// Each row with dark modules starts with an absolute move to its first run's left edge,
 /// half a module down (`M4 4.5`), then alternates `h{run}` and a relative move over the light
@@ -20,7 +22,7 @@ pub fn to_svg(m: &QrMatrix) -> String {
     out.push(' ');
     push_number(&mut out, size);
     out.push_str(
-        r#"" shape-rendering="crispEdges" role="img" aria-label="电子社保卡二维码"><rect width=""#,
+        r#"" shape-rendering="crispEdges" role="img" aria-label="&#30005;&#23376;&#31038;&#20445;&#21345;&#20108;&#32500;&#30721;"><rect width=""#,
     );
     push_number(&mut out, size);
     out.push_str(r#"" height=""#);
@@ -148,6 +150,7 @@ mod tests {
             let svg = super::to_svg(&m);
             let size = m.width + 2 * super::QUIET_ZONE;
             assert!(svg.contains(&format!(r#"viewBox="0 0 {size} {size}""#)));
+            assert!(svg.is_ascii(), "one-byte string in the page");
             let got = painted(&svg, size);
             for y in 0..size {
                 for x in 0..size {

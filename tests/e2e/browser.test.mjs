@@ -65,6 +65,7 @@ test('apply, approve, show the code, verify it offline, refuse replays and lost 
 
     await page.goto(base + '/ecard.html');
     await page.waitForSelector('#qr svg');
+    assert.equal(await page.getAttribute('#qr svg', 'aria-label'), '电子社保卡二维码');
     assert.equal(await page.textContent('#name'), '张*');
     await shot(page, '1-ecard');
   });
