@@ -73,6 +73,39 @@ proptest! {
     }
 }
 
+/// The matrix drawn as a browser draws the e-card's SVG (`crispEdges`: each pixel takes the
+/// module under its centre) at `scale` pixels a module, with the quiet zone and a margin:
+/// a screenshot of the page, as a gate reads it from an image.
+fn screenshot(m: &QrMatrix, scale: f64) -> (Vec<u8>, usize) {
+    let side = ((m.width + 8) as f64 * scale).round() as usize;
+    let w = side + 20;
+    let mut px = vec![255u8; w * w];
+    for y in 0..side {
+        for x in 0..side {
+            let module = |p: usize| (((p as f64 + 0.5) / scale) as usize).wrapping_sub(4);
+            let (mx, my) = (module(x), module(y));
+            if mx < m.width && my < m.width && m.is_dark(mx, my) {
+                px[(y + 10) * w + x + 10] = 0;
+            }
+        }
+    }
+    (px, w)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Every code reads from a screenshot at any scale a page gives it, whole or fractional
+    /// pixels a module (modules then alternate between two widths): the gate's locator alone,
+    /// with no other detector behind it.
+    #[test]
+    fn codes_read_from_screenshots_at_any_scale(text in code_like(), scale in 2.6f64..8.0) {
+        let m = QrMatrix::encode(&text).unwrap();
+        let (px, w) = screenshot(&m, scale);
+        prop_assert_eq!(decode_qr(&px, w, w), vec![text.clone()], "{} px a module", scale);
+    }
+}
+
 /// The typical code: version and size as the README says, and it decodes.
 #[test]
 fn the_golden_code_is_version_10_and_decodes() {
