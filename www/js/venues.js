@@ -132,18 +132,21 @@ async function showSlots() {
     b.dataset.start = s.start;
     b.onclick = async () => {
       b.disabled = true;
+      let booked = '';
       try {
         const booking = await api('/bookings', {
           method: 'POST',
           body: { venue_id: v.id, date: chosenDate, start: s.start },
           headers: { 'idempotency-key': crypto.randomUUID() },
         });
-        message(`预约成功：${booking.venue_name} ${booking.date} ${booking.start}–${booking.end}。入场时出示电子社保卡二维码。`, 'ok');
+        booked = `预约成功：${booking.venue_name} ${booking.date} ${booking.start}–${booking.end}。入场时出示电子社保卡二维码。`;
       } catch (e) {
         if (!needLogin(e)) showError(e, $('msg'));
       }
+      // The lists first, then the message: when it says booked, "my bookings" already shows it.
       await showBookings();
       await showSlots();
+      if (booked) message(booked, 'ok');
     };
     li.append(b);
     list.append(li);
