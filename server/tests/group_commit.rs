@@ -5,7 +5,8 @@
 //!   key verifies;
 //! - a request that fails inside the transaction fails alone: the other requests of its group
 //!   are committed and answered, and nothing the failed one wrote is kept;
-//! - a write that was answered is seen by the next read (readers use other connections).
+//! - a write that was answered is seen by the next read (readers use other connections);
+//! - (SQLite) a group whose commit fails answers every one of its jobs with an error.
 
 #[macro_use]
 mod common;
@@ -250,6 +251,82 @@ async fn an_answered_write_is_seen_by_the_next_read(h: Harness) {
             .expect("the answered write is there");
         assert_eq!(value, n);
     }
+}
+
+/// SQLite: when a group's `COMMIT` fails, no job of the group is answered `Ok` and none of
+/// their writes is kept; the writer goes on with the next group. The commit is made to fail by a
+/// deferred foreign key (checked only at `COMMIT`) that one job leaves dangling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_commit_fails_every_job_of_its_group() {
+    let h = Harness::start(Backend::Sqlite).await.expect("SQLite");
+    let db = h.state.db.clone();
+    let created: Result<(), sqlx::Error> = db
+        .write(|conn| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE probe_parent (id BIGINT PRIMARY KEY)")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query(
+                    "CREATE TABLE probe_child (id BIGINT PRIMARY KEY, parent BIGINT \
+                     REFERENCES probe_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+                )
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await;
+    created.expect("probe tables");
+    let blocker = db.begin_write().await.expect("writer");
+    let mut tasks = Vec::new();
+    for n in 0..6_i64 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let out: Result<(), sqlx::Error> = db
+                .write(move |conn| {
+                    Box::pin(async move {
+                        // Job 3's parent does not exist: the group's COMMIT fails.
+                        let parent = if n == 3 { None } else { Some(n) };
+                        if let Some(p) = parent {
+                            sqlx::query("INSERT INTO probe_parent (id) VALUES ($1)")
+                                .bind(p)
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        sqlx::query("INSERT INTO probe_child (id, parent) VALUES ($1, $2)")
+                            .bind(n)
+                            .bind(n + 100 * i64::from(parent.is_none()))
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await;
+            out
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    blocker.commit().await.expect("release the writer");
+    for (n, t) in tasks.into_iter().enumerate() {
+        assert!(
+            t.await.expect("job task").is_err(),
+            "job {n} answered Ok although its group was not committed"
+        );
+    }
+    assert_eq!(h.count("probe_child").await, 0);
+    assert_eq!(h.count("probe_parent").await, 0);
+    // The next write commits.
+    let after: Result<_, sqlx::Error> = db
+        .write(|conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO probe_parent (id) VALUES (1)")
+                    .execute(conn)
+                    .await
+            })
+        })
+        .await;
+    after.expect("a write after the failed group");
+    assert_eq!(h.count("probe_parent").await, 1);
 }
 
 on_both_backends_threaded!(
