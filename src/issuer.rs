@@ -73,7 +73,24 @@ pub fn issue_credential(
     issuer: &SigningKey,
     body: CredentialBody,
 ) -> Result<Credential, IssueError> {
-    check_device_key(&body.device_key)?;
+    let device = check_device_key(&body.device_key)?;
+    issue_credential_for(issuer, body, &device)
+}
+
+/// As [`issue_credential`], for a device key the caller already checked with
+/// [`check_device_key`]: the point is not decompressed again (the costly part of the check).
+/// `device` must be the key `body` names; it is checked for small order again (cheap).
+pub fn issue_credential_for(
+    issuer: &SigningKey,
+    body: CredentialBody,
+    device: &VerifyingKey,
+) -> Result<Credential, IssueError> {
+    if device.to_bytes() != body.device_key {
+        return Err(IssueError::InvalidDeviceKey);
+    }
+    if device.is_weak() {
+        return Err(IssueError::WeakDeviceKey);
+    }
     if body.card_state != CardState::Normal {
         return Err(IssueError::CardNotNormal(body.card_state));
     }

@@ -8,6 +8,7 @@
 //! On SQLite every write transaction starts with `BEGIN IMMEDIATE`, so neither request fails
 //! with "database is locked".
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -127,31 +128,7 @@ async fn a_hundred_copies_of_one_submission_store_one(h: Harness) {
     assert_eq!(h.count("applications").await, 1);
 }
 
-macro_rules! races {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
-                    super::$name(h).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
-                        super::$name(h).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-
-races!(
+on_both_backends_threaded!(
     one_open_application_under_concurrency,
     a_hundred_copies_of_one_submission_store_one,
     no_credential_escapes_a_card_action,

@@ -13,6 +13,7 @@ use ecard_core::rules::application::{self, ApplicationForm, CheckedApplication};
 use ecard_core::rules::Problem;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 
 use super::auth::Citizen;
 use super::error::{ApiError, ApiResult};
@@ -59,7 +60,92 @@ pub async fn submit(
     // Sealed before the write lock is taken: it is held as briefly as can be.
     let sealed_form = pii.seal_text(pii::FORM, &body)?;
     let sealed_number = pii.seal_text(pii::ID_NUMBER, &checked.document.number)?;
-    let mut tx = state.db.begin_write().await?;
+    let user_id = c.user_id;
+    let (job_key, now) = (key.clone(), state.now());
+    // One transaction on the writer (SQLite: in a group commit; answered once committed).
+    let stored = state
+        .db
+        .write(move |conn| {
+            Box::pin(async move {
+                store(
+                    conn,
+                    NewApplication {
+                        user_id,
+                        key: job_key,
+                        hash,
+                        applicant_index,
+                        sealed_form,
+                        sealed_number,
+                        name: checked.name,
+                        now,
+                    },
+                )
+                .await
+            })
+        })
+        .await;
+    match stored {
+        Ok(Stored::New(id)) => {
+            tracing::info!(application_id = id, "application submitted");
+            created(&state, user_id, id).await
+        }
+        Ok(Stored::Replayed(id)) => created(&state, user_id, id).await,
+        Err(NotStored::Refused(e)) => Err(e),
+        // Another open application was stored at the same moment (one open per applicant).
+        Err(NotStored::ApplicantTaken) => match find_by_key(&state, user_id, &key).await {
+            Ok(id) => created(&state, user_id, id).await,
+            Err(_) => Err(application_exists()),
+        },
+        // Another request with the same key won the race: answer as it did.
+        Err(NotStored::KeyTaken) => {
+            created(&state, user_id, find_by_key(&state, user_id, &key).await?).await
+        }
+    }
+}
+
+/// What [`store`] writes: an application, sealed, under its idempotency key.
+struct NewApplication {
+    user_id: i64,
+    key: String,
+    hash: RequestHash,
+    applicant_index: String,
+    sealed_form: String,
+    sealed_number: String,
+    name: String,
+    now: i64,
+}
+
+/// The application [`store`] answers with.
+enum Stored {
+    New(i64),
+    /// Stored before under the same key, by this same request.
+    Replayed(i64),
+}
+
+/// Why [`store`] wrote nothing.
+enum NotStored {
+    Refused(ApiError),
+    /// The insert met the one-open-application-per-applicant constraint.
+    ApplicantTaken,
+    /// The insert met an application stored under the same key meanwhile.
+    KeyTaken,
+}
+
+impl From<ApiError> for NotStored {
+    fn from(e: ApiError) -> Self {
+        NotStored::Refused(e)
+    }
+}
+
+impl From<sqlx::Error> for NotStored {
+    fn from(e: sqlx::Error) -> Self {
+        NotStored::Refused(e.into())
+    }
+}
+
+/// The submission's transaction, on `conn`: the replay check, the applicant's open
+/// application, the insert and its first two timeline events.
+async fn store(conn: &mut AnyConnection, new: NewApplication) -> Result<Stored, NotStored> {
     // In one statement (one snapshot, also in PostgreSQL): a request stored under this key, and
     // an open application of the applicant, which is not this request's when there is none.
     let (stored_id, stored_hash, open): (Option<i64>, Option<String>, Option<i64>) =
@@ -69,66 +155,50 @@ pub async fn submit(
              (SELECT id FROM applications WHERE applicant_id_index = $3 AND status <> 'rejected' \
               LIMIT 1)",
         )
-        .bind(c.user_id)
-        .bind(&key)
-        .bind(&applicant_index)
-        .fetch_one(&mut *tx)
+        .bind(new.user_id)
+        .bind(&new.key)
+        .bind(&new.applicant_index)
+        .fetch_one(&mut *conn)
         .await?;
-    if let Some(id) = replayed(stored_id, stored_hash.as_deref(), &hash)? {
-        tx.commit().await?;
-        return created(&state, c.user_id, id).await;
+    if let Some(id) = replayed(stored_id, stored_hash.as_deref(), &new.hash)? {
+        return Ok(Stored::Replayed(id));
     }
     if open.is_some() {
-        return Err(application_exists());
+        return Err(application_exists().into());
     }
-    let now = state.now();
     let inserted: Result<Option<(i64,)>, sqlx::Error> = sqlx::query_as(
         "INSERT INTO applications (user_id, idempotency_key, request_hash, status, data, created_at, updated_at, \
          applicant_id_number, applicant_id_index, applicant_name) \
          VALUES ($1, $2, $3, 'reviewing', $4, $5, $5, $6, $7, $8) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
     )
-    .bind(c.user_id)
-    .bind(&key)
-    .bind(&hash.keyed)
-    .bind(sealed_form)
-    .bind(now)
-    .bind(sealed_number)
-    .bind(&applicant_index)
-    .bind(&checked.name)
-    .fetch_optional(&mut *tx)
+    .bind(new.user_id)
+    .bind(&new.key)
+    .bind(&new.hash.keyed)
+    .bind(new.sealed_form)
+    .bind(new.now)
+    .bind(new.sealed_number)
+    .bind(&new.applicant_index)
+    .bind(new.name)
+    .fetch_optional(&mut *conn)
     .await;
-    let inserted = match inserted {
+    let id = match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            // Another open application was stored at the same moment (one open per applicant).
-            tx.rollback().await?;
-            return match find_by_key(&state, c.user_id, &key).await {
-                Ok(id) => created(&state, c.user_id, id).await,
-                Err(_) => Err(application_exists()),
-            };
+            return Err(NotStored::ApplicantTaken)
         }
-        other => other?,
-    };
-    let Some((id,)) = inserted else {
-        // Another request with the same key won the race: answer as it did.
-        tx.rollback().await?;
-        return created(
-            &state,
-            c.user_id,
-            find_by_key(&state, c.user_id, &key).await?,
-        )
-        .await;
+        other => match other? {
+            Some((id,)) => id,
+            None => return Err(NotStored::KeyTaken),
+        },
     };
     sqlx::query(
         "INSERT INTO application_events (application_id, status, note, at) \
          VALUES ($1, 'submitted', NULL, $2), ($1, 'reviewing', NULL, $2)",
     )
     .bind(id)
-    .bind(now)
-    .execute(&mut *tx)
+    .bind(new.now)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await?;
-    tracing::info!(application_id = id, "application submitted");
-    created(&state, c.user_id, id).await
+    Ok(Stored::New(id))
 }
 
 /// `201` with the view of application `id`: a new one, or the one a retry stands for.

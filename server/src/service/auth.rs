@@ -118,15 +118,23 @@ pub async fn start_session(
     getrandom::getrandom(&mut raw).map_err(ApiError::internal)?;
     let token = hex::encode(raw);
     let expires = state.now() + state.config.session_secs;
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, role, subject_id, expires_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(token_hash(&token))
-    .bind(role)
-    .bind(subject_id)
-    .bind(expires)
-    .execute(state.db.writer())
-    .await?;
+    let (hash, stored_role) = (token_hash(&token), role.to_string());
+    state
+        .db
+        .write_statements(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, role, subject_id, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(hash)
+                .bind(stored_role)
+                .bind(subject_id)
+                .bind(expires)
+                .execute(conn)
+                .await
+            })
+        })
+        .await?;
     let name = if role == "reviewer" {
         REVIEWER_COOKIE
     } else {
@@ -144,9 +152,17 @@ pub async fn start_session(
 /// Ends the session in `cookie`, if any.
 pub async fn end_session(state: &AppState, jar: &CookieJar, cookie: &str) -> ApiResult<()> {
     if let Some(c) = jar.get(cookie) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(c.value()))
-            .execute(state.db.writer())
+        let hash = token_hash(c.value());
+        state
+            .db
+            .write_statements(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                        .bind(hash)
+                        .execute(conn)
+                        .await
+                })
+            })
             .await?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 
 use ecard_core::format::fields::day_of;
 use ecard_core::{CardState, RevocationReason};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 use super::error::{ApiError, ApiResult};
 
@@ -69,11 +69,11 @@ impl CardAction {
 
 /// Increments a named counter and returns its new value (row-locked in PostgreSQL, under the
 /// single writer in SQLite).
-pub async fn next_counter(tx: &mut Tx<'_>, name: &str) -> ApiResult<i64> {
+pub async fn next_counter(conn: &mut AnyConnection, name: &str) -> ApiResult<i64> {
     let (v,): (i64,) =
         sqlx::query_as("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
             .bind(name)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await?;
     Ok(v)
 }
@@ -113,7 +113,7 @@ pub async fn create(
 
 /// Revokes the credentials of `card_id` that are not yet revoked or expired; returns how many.
 pub async fn revoke_credentials(
-    tx: &mut Tx<'_>,
+    conn: &mut AnyConnection,
     card_id: i64,
     reason: RevocationReason,
     now: i64,
@@ -125,7 +125,7 @@ pub async fn revoke_credentials(
     )
     .bind(card_id)
     .bind(day_of(now))
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *conn)
     .await?;
     let rows: Vec<_> = rows
         .into_iter()
@@ -134,12 +134,12 @@ pub async fn revoke_credentials(
     if rows.is_empty() {
         return Ok(0);
     }
-    let version = next_counter(tx, "revocation_version").await?;
+    let version = next_counter(conn, "revocation_version").await?;
     for (serial, not_after, _) in &rows {
         sqlx::query("UPDATE credentials SET revoked_at = $1 WHERE serial = $2")
             .bind(now)
             .bind(serial)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         sqlx::query(
             "INSERT INTO revocations (serial, not_after_day, reason, version) VALUES ($1, $2, $3, $4) \
@@ -149,7 +149,7 @@ pub async fn revoke_credentials(
         .bind(not_after)
         .bind(reason.as_str())
         .bind(version)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     }
     Ok(rows.len())

@@ -2,11 +2,16 @@
 //! through sqlx's `Any` driver with the same SQL (`$1` placeholders, `RETURNING`, `ON CONFLICT`
 //! work in both); only the migrations differ, one folder per backend.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
 
+use futures_util::FutureExt;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use tokio::sync::{mpsc, oneshot};
 
 /// Which database the pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +31,42 @@ pub struct Db {
     /// in the pool (woken in order the moment the writer commits) instead of polling SQLite's
     /// write lock with its busy handler's sleeps. PostgreSQL: the same pool as `pool`.
     write: AnyPool,
+    /// SQLite: the queue of the writer task, which commits the jobs [`Db::write`] and
+    /// [`Db::write_statements`] send it in groups. PostgreSQL: none (each job is its own
+    /// transaction on the pool; the server groups commits by itself).
+    jobs: Option<mpsc::Sender<Job>>,
 }
+
+/// What a write job returns: a future borrowing the connection it runs on.
+pub type WriteFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
+
+/// A write job: its statements on the connection it is given (SQLite: inside a savepoint of
+/// the group's transaction), `Err` to have them undone.
+pub trait WriteJob<T, E>:
+    for<'c> FnOnce(&'c mut AnyConnection) -> WriteFuture<'c, Result<T, E>> + Send + 'static
+{
+}
+
+impl<T, E, F> WriteJob<T, E> for F where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> WriteFuture<'c, Result<T, E>> + Send + 'static
+{
+}
+
+/// The error a write job answers with: a database error converts into it.
+pub trait WriteError: From<sqlx::Error> + Send + 'static {}
+
+impl<E: From<sqlx::Error> + Send + 'static> WriteError for E {}
+
+/// A job on the SQLite writer task, type-erased: runs its statements, says whether they
+/// succeeded (kept) or failed (rolled back to the job's savepoint), and hands back how to
+/// answer its request once the group's commit is known.
+type Job = Box<dyn for<'c> FnOnce(&'c mut AnyConnection) -> WriteFuture<'c, (bool, Reply)> + Send>;
+
+/// Answers a job's request: `None` once the group committed, the commit's error otherwise.
+type Reply = Box<dyn FnOnce(Option<&sqlx::Error>) + Send>;
+
+/// At most this many jobs share one SQLite transaction (one commit, one fdatasync).
+pub const MAX_GROUP: usize = 64;
 
 /// `synchronous` for SQLite: `FULL` unless `ECARD_SQLITE_SYNCHRONOUS=normal` (docs/SCALE.md).
 /// FULL syncs the WAL at every commit, so an acknowledged write (a 挂失, a credential and its
@@ -62,14 +102,20 @@ impl Db {
             if backend == Backend::Sqlite { 4 } else { 16 },
         )
         .await?;
-        let write = match backend {
-            Backend::Sqlite => Self::pool(url, backend, 1).await?,
-            Backend::Postgres => pool.clone(),
+        let (write, jobs) = match backend {
+            Backend::Sqlite => {
+                let write = Self::pool(url, backend, 1).await?;
+                let (send, receive) = mpsc::channel(4 * MAX_GROUP);
+                tokio::spawn(run_writer(write.clone(), receive));
+                (write, Some(send))
+            }
+            Backend::Postgres => (pool.clone(), None),
         };
         let db = Db {
             pool,
             backend,
             write,
+            jobs,
         };
         db.migrate().await?;
         Ok(db)
@@ -80,6 +126,9 @@ impl Db {
         let synchronous = sqlite_synchronous();
         AnyPoolOptions::new()
             .max_connections(size)
+            // A SQLite connection is a file handle in this process: nothing to ping (the ping
+            // is a round trip to the connection's thread at every acquire).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -113,11 +162,71 @@ impl Db {
         }
     }
 
-    /// Where a write outside a transaction (one statement) goes. SQLite: the writer connection,
-    /// so it queues behind the other writers instead of polling the write lock (the busy
-    /// handler sleeps up to 100 ms at a time); PostgreSQL: the pool.
-    pub fn writer(&self) -> &AnyPool {
-        &self.write
+    /// Runs `job` in a transaction and answers once that transaction is committed: `Ok` only
+    /// after the commit succeeded, and when `job` fails nothing it wrote is kept.
+    ///
+    /// SQLite: the job goes to the writer task, which runs the jobs queued meanwhile (up to
+    /// [`MAX_GROUP`]) in one `BEGIN IMMEDIATE` transaction, each inside its own savepoint (a
+    /// failed job is rolled back to it alone), and commits them with one `COMMIT`: one
+    /// fdatasync for the group (`synchronous=FULL` unchanged). A lone job commits at once. If
+    /// the commit fails, every job of the group gets the error. The job runs even if the
+    /// request is abandoned meanwhile. PostgreSQL: a transaction of its own on the pool.
+    pub async fn write<T: Send + 'static, E: WriteError>(
+        &self,
+        job: impl WriteJob<T, E>,
+    ) -> Result<T, E> {
+        self.run(true, job).await
+    }
+
+    /// As [`Db::write`] for statements that need no transaction on PostgreSQL (a single
+    /// statement, or ones each of which stands alone): there they run on a pool connection
+    /// as they come. SQLite: the same group commit as [`Db::write`].
+    pub async fn write_statements<T: Send + 'static, E: WriteError>(
+        &self,
+        job: impl WriteJob<T, E>,
+    ) -> Result<T, E> {
+        self.run(false, job).await
+    }
+
+    async fn run<T: Send + 'static, E: WriteError>(
+        &self,
+        transaction: bool,
+        job: impl WriteJob<T, E>,
+    ) -> Result<T, E> {
+        let Some(jobs) = &self.jobs else {
+            if !transaction {
+                return job(&mut *self.pool.acquire().await?).await;
+            }
+            let mut tx = self.pool.begin().await?;
+            let out = job(&mut tx).await;
+            if out.is_ok() {
+                tx.commit().await?;
+            }
+            return out;
+        };
+        let (answer, answered) = oneshot::channel::<Result<T, E>>();
+        let erased: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let out = job(conn).await;
+                let ok = out.is_ok();
+                let reply: Reply = Box::new(move |commit_error| {
+                    let out = match commit_error {
+                        None => out,
+                        Some(e) => Err(E::from(not_committed(e))),
+                    };
+                    // The request may have been abandoned: nobody to answer.
+                    let _ = answer.send(out);
+                });
+                (ok, reply)
+            })
+        });
+        let lost = || {
+            E::from(sqlx::Error::Protocol(
+                "the SQLite writer dropped the job".into(),
+            ))
+        };
+        jobs.send(erased).await.map_err(|_| lost())?;
+        answered.await.map_err(|_| lost())?
     }
 
     async fn migrate(&self) -> Result<(), sqlx::Error> {
@@ -130,4 +239,92 @@ impl Db {
             .await
             .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
+}
+
+/// The error a job of a group whose commit failed is answered with.
+fn not_committed(e: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("group commit failed, nothing written: {e}"))
+}
+
+/// The SQLite writer task: takes the jobs queued (all of them up to [`MAX_GROUP`]; waits only
+/// when there are none), then the writer connection (shared with [`Db::begin_write`]'s
+/// transactions, which it waits for), and commits them as one group.
+async fn run_writer(write: AnyPool, mut jobs: mpsc::Receiver<Job>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+        match write.acquire().await {
+            Ok(mut conn) => {
+                // Those that queued while the connection was busy join this group too.
+                while group.len() < MAX_GROUP {
+                    match jobs.try_recv() {
+                        Ok(job) => group.push(job),
+                        Err(_) => break,
+                    }
+                }
+                commit_group(&mut conn, group.drain(..)).await;
+            }
+            Err(e) => {
+                // Dropping the jobs answers each request with an error; nothing ran.
+                tracing::error!(error = %e, "SQLite writer connection unavailable");
+                group.clear();
+            }
+        }
+    }
+}
+
+/// Runs `group` in one transaction, each job inside the savepoint `job`, then commits and
+/// answers every job. The statements that end one job's savepoint and open the next's go to
+/// SQLite together (one round trip to the connection's thread). Any failure outside a job's
+/// own statements (`BEGIN`, a savepoint, the `COMMIT`) rolls the whole group back and answers
+/// every job with the error (those not yet run are dropped, which answers them too).
+async fn commit_group(conn: &mut AnyConnection, group: impl Iterator<Item = Job>) {
+    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_GROUP);
+    // How the previous job ended: nothing to end before the first.
+    let mut before = BEGIN;
+    for job in group {
+        if let Err(e) = conn
+            .execute(format!("{before} SAVEPOINT job").as_str())
+            .await
+        {
+            return abort(conn, replies, e).await;
+        }
+        // A job that panics is rolled back and dropped (its request gets an error); the
+        // others are unaffected.
+        before = match AssertUnwindSafe(job(conn)).catch_unwind().await {
+            Ok((true, reply)) => {
+                replies.push(reply);
+                KEPT
+            }
+            Ok((false, reply)) => {
+                replies.push(reply);
+                ROLLED_BACK
+            }
+            Err(_) => {
+                tracing::error!("a write job panicked; rolled back");
+                ROLLED_BACK
+            }
+        };
+    }
+    if before == BEGIN {
+        return;
+    }
+    match conn.execute(format!("{before} COMMIT").as_str()).await {
+        Ok(_) => replies.into_iter().for_each(|reply| reply(None)),
+        Err(e) => abort(conn, replies, e).await,
+    }
+}
+
+/// Opens the group's transaction, taking SQLite's write lock at once.
+const BEGIN: &str = "BEGIN IMMEDIATE;";
+/// Ends the savepoint of a job that succeeded: its writes join the transaction.
+const KEPT: &str = "RELEASE job;";
+/// Ends the savepoint of a job that failed: its writes are undone, the other jobs' kept.
+const ROLLED_BACK: &str = "ROLLBACK TO job; RELEASE job;";
+
+async fn abort(conn: &mut AnyConnection, replies: Vec<Reply>, e: sqlx::Error) {
+    tracing::error!(error = %e, jobs = replies.len(), "group commit failed; rolled back");
+    if let Err(e) = conn.execute("ROLLBACK").await {
+        tracing::debug!(error = %e, "rollback after a failed group");
+    }
+    replies.into_iter().for_each(|reply| reply(Some(&e)));
 }

@@ -9,12 +9,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
 use ecard_core::format::fields::{day_of, day_start};
-use ecard_core::issuer::{check_device_key, issue_credential, mask_name, IssueError};
+use ecard_core::issuer::{check_device_key, issue_credential_for, mask_name, IssueError};
 use ecard_core::rules::date::Date;
 use ecard_core::rules::id_number::IdNumber;
-use ecard_core::{AgeBand, CardState, CredentialBody, RevocationReason};
+use ecard_core::{AgeBand, CardState, Credential, CredentialBody, RevocationReason, VerifyingKey};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use sqlx::AnyConnection;
 
 use super::auth::Citizen;
 use super::cards;
@@ -31,7 +32,7 @@ pub struct CredentialRequest {
     device_public_key: String,
 }
 
-fn device_key(hex_key: &str) -> ApiResult<[u8; 32]> {
+fn device_key(hex_key: &str) -> ApiResult<([u8; 32], VerifyingKey)> {
     let bytes: [u8; 32] = hex::decode(hex_key.trim())
         .ok()
         .and_then(|v| v.try_into().ok())
@@ -42,9 +43,9 @@ fn device_key(hex_key: &str) -> ApiResult<[u8; 32]> {
                 "设备公钥应为 64 位十六进制",
             )
         })?;
-    check_device_key(&bytes)
+    let device = check_device_key(&bytes)
         .map_err(|e| ApiError::field("device_public_key", e.code(), e.to_string()))?;
-    Ok(bytes)
+    Ok((bytes, device))
 }
 
 /// `POST /api/ecard/credential` `{device_public_key}`
@@ -55,10 +56,44 @@ pub async fn issue(
     Json(req): Json<CredentialRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     limits::per_account(&limiters, AccountAction::Credential, c.user_id)?;
-    let key = device_key(&req.device_public_key)?;
-    let key_hex = hex::encode(key);
+    let (key, device) = device_key(&req.device_public_key)?;
     let now = state.now();
-    let mut tx = state.db.begin_write().await?;
+    let user_id = c.user_id;
+    // One transaction on the writer (SQLite: in a group commit; answered once committed).
+    let job_state = state.clone();
+    let (serial, credential, today, not_after) = state
+        .db
+        .write(move |conn| {
+            Box::pin(async move { renew(&job_state, conn, user_id, key, &device, now).await })
+        })
+        .await?;
+    tracing::info!(serial, "credential issued");
+    let renew_from = day_start(not_after - 1);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "credential": hex::encode(credential.to_bytes()),
+            "serial": serial.to_string(),
+            "masked_name": credential.body.masked_name,
+            "not_before": day_start(today),
+            "expires_at": day_start(not_after + 1),
+            "renew_from": renew_from,
+        })),
+    ))
+}
+
+/// The renewal's transaction, on `conn`: the holder's card, a new serial, the credential row
+/// and its signature, the revocation of other phones' credentials. Returns the serial, the
+/// credential, and its first and last day.
+async fn renew(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    key: [u8; 32],
+    device: &VerifyingKey,
+    now: i64,
+) -> ApiResult<(i64, Credential, i64, i64)> {
+    let key_hex = hex::encode(key);
     // The holder's card (the account whose ID number is the card's holder, whoever applied),
     // the checked application it was made from (the holder's name and birth date), and on
     // SQLite how many credentials of another phone are still valid (revoked below when there
@@ -76,11 +111,11 @@ pub async fn issue(
          WHERE c.holder_id_index = (SELECT u.id_index FROM users u WHERE u.id = $1) \
          ORDER BY c.id DESC LIMIT 1"
     );
-    let mut query = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql).bind(c.user_id);
+    let mut query = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql).bind(user_id);
     if sqlite {
         query = query.bind(day_of(now)).bind(&key_hex);
     }
-    let card = query.fetch_optional(&mut *tx).await?;
+    let card = query.fetch_optional(&mut *conn).await?;
     let (card_id, card_state, id_number, data, other_phones) = card
         .ok_or_else(|| ApiError::conflict("NO_CARD", "您还没有社保卡，请先申领并等待审核通过"))?;
     let card_state = cards::parse_state(&card_state)?;
@@ -100,7 +135,7 @@ pub async fn issue(
             "UPDATE cards SET updated_at = updated_at WHERE id = $1 AND state = 'normal'",
         )
         .bind(card_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         if locked.rows_affected() != 1 {
             return Err(ApiError::conflict(
@@ -112,7 +147,7 @@ pub async fn issue(
     let issuer = state.keys.current_issuer();
     let today = day_of(now);
     let not_after = today + state.config.credential_days - 1;
-    let serial = holders::next_serial(&mut tx, c.user_id).await?;
+    let serial = holders::next_serial(conn, user_id).await?;
     sqlx::query(
         "INSERT INTO credentials (serial, card_id, device_key, issuer_key_id, not_before_day, not_after_day, issued_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -124,7 +159,7 @@ pub async fn issue(
     .bind(today)
     .bind(not_after)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let pii = &state.keys.pii;
     let id_number = pii.open_text(super::pii::ID_NUMBER, &id_number)?;
@@ -153,7 +188,7 @@ pub async fn issue(
         device_key: key,
         masked_name: mask_name(&name),
     };
-    let credential = issue_credential(&issuer.signing, body).map_err(|e| match e {
+    let credential = issue_credential_for(&issuer.signing, body, device).map_err(|e| match e {
         IssueError::WeakDeviceKey | IssueError::InvalidDeviceKey => {
             ApiError::field("device_public_key", e.code(), e.to_string())
         }
@@ -163,7 +198,7 @@ pub async fn issue(
     // since that read (before the card lock) are only seen by reading again.
     if !sqlite || other_phones > 0 {
         cards::revoke_credentials(
-            &mut tx,
+            conn,
             card_id,
             RevocationReason::DeviceReplaced,
             now,
@@ -171,18 +206,5 @@ pub async fn issue(
         )
         .await?;
     }
-    tx.commit().await?;
-    tracing::info!(serial, "credential issued");
-    let renew_from = day_start(not_after - 1);
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "credential": hex::encode(credential.to_bytes()),
-            "serial": serial.to_string(),
-            "masked_name": credential.body.masked_name,
-            "not_before": day_start(today),
-            "expires_at": day_start(not_after + 1),
-            "renew_from": renew_from,
-        })),
-    ))
+    Ok((serial, credential, today, not_after))
 }

@@ -4,16 +4,16 @@
 //! bookings and a library desk can derive a stable reader id, without an ID number.
 
 use ecard_core::format::manifest::{serial_for, HOLDER_SHIFT, MAX_HOLDER};
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 use super::error::{ApiError, ApiResult};
 
-/// The handle of `user_id`, made inside `tx` when the person has none yet.
-pub async fn handle(tx: &mut Transaction<'static, Any>, user_id: i64) -> ApiResult<i64> {
+/// The handle of `user_id`, made in the transaction `conn` is in when the person has none yet.
+pub async fn handle(conn: &mut AnyConnection, user_id: i64) -> ApiResult<i64> {
     for _ in 0..8 {
         let found: Option<(i64,)> = sqlx::query_as("SELECT handle FROM holders WHERE user_id = $1")
             .bind(user_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
         if let Some((h,)) = found {
             return Ok(h);
@@ -26,14 +26,14 @@ pub async fn handle(tx: &mut Transaction<'static, Any>, user_id: i64) -> ApiResu
         sqlx::query("INSERT INTO holders (user_id, handle) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(user_id)
             .bind(candidate)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     Err(ApiError::internal("no free holder handle after 8 draws"))
 }
 
 /// The next credential serial of `user_id`: one statement once the person has a handle.
-pub async fn next_serial(tx: &mut Transaction<'static, Any>, user_id: i64) -> ApiResult<i64> {
+pub async fn next_serial(conn: &mut AnyConnection, user_id: i64) -> ApiResult<i64> {
     let bump = || {
         sqlx::query_as::<_, (i64, i64)>(
             "UPDATE holders SET credentials = credentials + 1 WHERE user_id = $1 \
@@ -41,11 +41,11 @@ pub async fn next_serial(tx: &mut Transaction<'static, Any>, user_id: i64) -> Ap
         )
         .bind(user_id)
     };
-    let (h, n) = match bump().fetch_optional(&mut **tx).await? {
+    let (h, n) = match bump().fetch_optional(&mut *conn).await? {
         Some(row) => row,
         None => {
-            handle(tx, user_id).await?;
-            bump().fetch_one(&mut **tx).await?
+            handle(conn, user_id).await?;
+            bump().fetch_one(&mut *conn).await?
         }
     };
     if n >= 1 << HOLDER_SHIFT {

@@ -359,37 +359,59 @@ const FORGET_AFTER_SECS: i64 = 86_400;
 /// (made-up login names included).
 pub async fn record_failure(state: &AppState, account: &str) -> ApiResult<Option<ApiError>> {
     let now = state.now();
-    sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND locked_until < $1")
-        .bind(now - FORGET_AFTER_SECS)
-        .execute(state.db.writer())
+    let backoff = state.config.rate_limits.backoff;
+    let account = account.to_string();
+    let (failures, secs) = state
+        .db
+        .write_statements(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "DELETE FROM login_failures WHERE last_failure_at < $1 AND locked_until < $1",
+                )
+                .bind(now - FORGET_AFTER_SECS)
+                .execute(&mut *conn)
+                .await?;
+                let (failures,): (i64,) = sqlx::query_as(
+                    "INSERT INTO login_failures (account, failures, locked_until, last_failure_at) \
+                     VALUES ($1, 1, 0, $2) ON CONFLICT (account) DO UPDATE \
+                     SET failures = login_failures.failures + 1, last_failure_at = $2 RETURNING failures",
+                )
+                .bind(&account)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?;
+                let secs = backoff.lock_secs(failures);
+                if secs > 0 {
+                    sqlx::query("UPDATE login_failures SET locked_until = $1 WHERE account = $2")
+                        .bind(now + secs)
+                        .bind(&account)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok::<_, sqlx::Error>((failures, secs))
+            })
+        })
         .await?;
-    let (failures,): (i64,) = sqlx::query_as(
-        "INSERT INTO login_failures (account, failures, locked_until, last_failure_at) \
-         VALUES ($1, 1, 0, $2) ON CONFLICT (account) DO UPDATE \
-         SET failures = login_failures.failures + 1, last_failure_at = $2 RETURNING failures",
-    )
-    .bind(account)
-    .bind(now)
-    .fetch_one(state.db.writer())
-    .await?;
-    let secs = state.config.rate_limits.backoff.lock_secs(failures);
     if secs == 0 {
         return Ok(None);
     }
-    sqlx::query("UPDATE login_failures SET locked_until = $1 WHERE account = $2")
-        .bind(now + secs)
-        .bind(account)
-        .execute(state.db.writer())
-        .await?;
     tracing::info!(failures, lock_secs = secs, "login locked after failures");
     Ok(Some(locked(secs)))
 }
 
 /// A successful login clears the account's failures.
 pub async fn record_success(state: &AppState, account: &str) -> ApiResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE account = $1")
-        .bind(account)
-        .execute(state.db.writer())
+    let account = account.to_string();
+    state
+        .db
+        .write_statements(move |conn| {
+            Box::pin(async move {
+                sqlx::query("DELETE FROM login_failures WHERE account = $1")
+                    .bind(account)
+                    .execute(conn)
+                    .await
+            })
+        })
         .await?;
     Ok(())
 }

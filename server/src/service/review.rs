@@ -186,12 +186,21 @@ pub async fn audit_read(
     action: &str,
     target: &str,
 ) -> ApiResult<()> {
-    sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
-        .bind(r.reviewer_id)
-        .bind(action)
-        .bind(target)
-        .bind(state.now())
-        .execute(state.db.writer())
+    let (reviewer_id, now) = (r.reviewer_id, state.now());
+    let (action, target) = (action.to_string(), target.to_string());
+    state
+        .db
+        .write_statements(move |conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
+                    .bind(reviewer_id)
+                    .bind(action)
+                    .bind(target)
+                    .bind(now)
+                    .execute(conn)
+                    .await
+            })
+        })
         .await?;
     Ok(())
 }

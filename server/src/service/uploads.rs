@@ -161,19 +161,28 @@ pub async fn upload(
     }
     let id = new_id()?;
     let size = bytes.len() as i64;
-    sqlx::query(
-        "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
-    )
-    .bind(&id)
-    .bind(c.user_id)
-    .bind(kind.key())
-    .bind(actual.content_type())
-    .bind(state.keys.pii.seal_file(&id, &bytes)?)
-    .bind(size)
-    .bind(state.now())
-    .execute(state.db.writer())
-    .await?;
+    let sealed = state.keys.pii.seal_file(&id, &bytes)?;
+    let (stored_id, user_id, now) = (id.clone(), c.user_id, state.now());
+    state
+        .db
+        .write_statements(move |conn| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+                )
+                .bind(stored_id)
+                .bind(user_id)
+                .bind(kind.key())
+                .bind(actual.content_type())
+                .bind(sealed)
+                .bind(size)
+                .bind(now)
+                .execute(conn)
+                .await
+            })
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": id, "kind": kind.key(), "bytes": size })),

@@ -30,6 +30,33 @@ macro_rules! on_both_backends {
     };
 }
 
+/// As `on_both_backends!`, each test on a runtime of 4 threads: for requests that must really
+/// run at once (races, group commits).
+#[allow(unused_macros)]
+macro_rules! on_both_backends_threaded {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let h = super::Harness::start(super::Backend::Sqlite).await.expect("SQLite");
+                    super::$name(h).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(h) = super::Harness::start(super::Backend::Postgres).await {
+                        super::$name(h).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 pub mod process;
 
 use std::collections::BTreeMap;

@@ -9,7 +9,8 @@
 //! - **submissions**: one citizen's whole application: the photo (30 KB JPEG), three document
 //!   scans, then `POST /api/applications`, each citizen once.
 //!
-//! It prints requests per second with p50/p99/max latency and, last, one line of JSON
+//! It prints requests per second with p50/p99/max latency (for submissions also of each of the
+//! five requests: all together, photo, scans, the form) and, last, one line of JSON
 //! (`LOAD_JSON {...}`). A refused request (any answer other than the expected status) stops
 //! the run: the figures are only of requests that did what they should.
 //!
@@ -222,14 +223,25 @@ impl Api {
 
     /// The whole application: photo, three scans, the form. Returns the application id.
     async fn apply(&self, c: &Citizen, key: usize) -> Result<i64> {
+        Ok(self.apply_timed(c, key).await?.0)
+    }
+
+    /// As [`Api::apply`], with the latency of each of the five requests in the order sent
+    /// (photo, three scans, the form).
+    async fn apply_timed(&self, c: &Citizen, key: usize) -> Result<(i64, [Duration; 5])> {
         let cookie = c.cookie.as_ref();
         let mut materials = serde_json::Map::new();
-        for kind in [
+        let mut each = [Duration::ZERO; 5];
+        for (i, kind) in [
             "photo",
             "household_register",
             "id_card_front",
             "id_card_back",
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let t = Instant::now();
             let (ct, body) = if kind == "photo" {
                 ("image/jpeg", self.photo.clone())
             } else {
@@ -245,8 +257,10 @@ impl Api {
                     StatusCode::CREATED,
                 )
                 .await?;
+            each[i] = t.elapsed();
             materials.insert(kind.into(), v["id"].clone());
         }
+        let t = Instant::now();
         let body = serde_json::to_vec(&c.form(&Value::Object(materials)))?;
         let (_, v) = self
             .send(
@@ -258,7 +272,9 @@ impl Api {
                 StatusCode::CREATED,
             )
             .await?;
-        v["id"].as_i64().ok_or_else(|| "no application id".into())
+        each[4] = t.elapsed();
+        let id = v["id"].as_i64().ok_or("no application id")?;
+        Ok((id, each))
     }
 }
 
@@ -496,14 +512,34 @@ async fn run() -> Result<()> {
         let (api, key) = (api2.clone(), key.clone());
         async move {
             let t = Instant::now();
-            api.apply(&c, key.fetch_add(1, Ordering::Relaxed)).await?;
-            Ok(t.elapsed())
+            let (_, each) = api
+                .apply_timed(&c, key.fetch_add(1, Ordering::Relaxed))
+                .await?;
+            Ok((t.elapsed(), each))
         }
     })
     .await?;
-    let mut submissions = stats(timed, start.elapsed().as_secs_f64());
+    let secs = start.elapsed().as_secs_f64();
+    let whole = timed.iter().map(|(w, _)| *w).collect();
+    let mut submissions = stats(whole, secs);
     submissions.cpu_ms = cpu.per_op(submissions.count);
     submissions.print("submissions (30 KB photo + 3 scans + POST /api/applications)");
+    // The same run, each of the five requests on its own (a submission is still all five).
+    let requests_of = |which: &[usize]| {
+        let lat = timed
+            .iter()
+            .flat_map(|(_, each)| which.iter().map(|&i| each[i]))
+            .collect();
+        stats(lat, secs)
+    };
+    let requests = requests_of(&[0, 1, 2, 3, 4]);
+    requests.print("  each request of a submission (all five)");
+    let photos = requests_of(&[0]);
+    photos.print("  photo uploads (30 KB JPEG, photo rules)");
+    let scans = requests_of(&[1, 2, 3]);
+    scans.print("  document uploads");
+    let forms = requests_of(&[4]);
+    forms.print("  POST /api/applications");
 
     println!(
         "LOAD_JSON {}",
@@ -511,6 +547,10 @@ async fn run() -> Result<()> {
             "concurrency": a.concurrency,
             "renewals": renewals.json(),
             "submissions": submissions.json(),
+            "submission_requests": requests.json(),
+            "photo_uploads": photos.json(),
+            "document_uploads": scans.json(),
+            "application_posts": forms.json(),
         })
     );
     Ok(())
