@@ -380,7 +380,7 @@ export async function measure(list, { n = 200, warm = 50, filter = () => true } 
  * interleaved single calls above (where every other contender's code runs in between), is what
  * the wasm ÷ native ratios compare with criterion's figures.
  */
-export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 30, iters = 100 } = {}) {
+export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 30, iters = 100, native } = {}) {
   const out = [];
   for (const op of ops) {
     const c = list.find((x) => x.op === op && x.name === 'wasm');
@@ -394,9 +394,17 @@ export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 3
       return (performance.now() - t0) / iters;
     };
     await sample();
+    if (native) await native(op, iters);
+    // With `native` (µs a call, from examples/paired.rs), a native sample of the same calls
+    // follows each wasm sample, so both are taken on the machine as it is at that moment.
     const per = [];
-    for (let s = 0; s < samples; s++) per.push(await sample());
-    out.push({ op, name: 'wasm (consecutive calls)', ...stats(per) });
+    const nat = [];
+    for (let s = 0; s < samples; s++) {
+      per.push(await sample());
+      if (native) nat.push((await native(op, iters)) / 1000);
+    }
+    const paired = native ? { native: stats(nat), ratio: stats(per.map((w, k) => w / nat[k])).median } : {};
+    out.push({ op, name: 'wasm (consecutive calls)', ...stats(per), ...paired });
   }
   return out;
 }

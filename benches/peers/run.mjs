@@ -6,10 +6,11 @@
 //   options: --no-build  --no-browser  --n=200
 //
 // Installs the peers from npm into benches/peers/node_modules (package-lock.json) when missing,
-// builds the wallet and gate packages (scripts/build-wasm.py) and runs `cargo bench --bench
-// core`. Prints one table and writes it to benches/RESULTS.md. Never fails for being slow: only
+// builds the wallet and gate packages (scripts/build-wasm.py), runs `cargo bench --bench
+// core` and builds examples/paired.rs (native samples taken between the wasm ones). Prints one table and writes it to benches/RESULTS.md. Never fails for being slow: only
 // a wrong result (a signature that does not verify, a code that does not decode) fails it.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -62,6 +63,28 @@ async function nodeLibs() {
       return { width: q.modules.size, dark: Array.from(q.modules.data, (b) => b === 1), version: q.version };
     },
     fixtures,
+  };
+}
+
+/** The native side of the paired samples: examples/paired.rs, built and started once. */
+function pairedNative() {
+  sh('cargo', ['build', '--release', '--example', 'paired']);
+  const dir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
+  const child = spawn(join(dir, 'release/examples/paired'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = [];
+  createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.(l));
+  const ask = (cmd) => new Promise((resolve) => {
+    waiting.push(resolve);
+    child.stdin.write(`${cmd}\n`);
+  });
+  return {
+    sample: async (op, n) => {
+      const line = await ask(`${op === 'rotate' ? 'rotate' : 'verify'} ${n}`);
+      const us = Number(line);
+      if (!Number.isFinite(us)) throw new Error(`examples/paired: ${line}`);
+      return us;
+    },
+    close: () => child.stdin.end(),
   };
 }
 
@@ -160,8 +183,11 @@ const say = (s = '') => {
 
 const libs = await nodeLibs();
 const list = await ops.contenders(libs);
-// First the wasm ÷ native comparison, nearest in time to criterion's run.
-const nodeLoops = await ops.loops(list);
+// First the wasm ÷ native comparison, nearest in time to criterion's run, with a native sample
+// of the same calls after each wasm sample (examples/paired.rs).
+const paired = pairedNative();
+const nodeLoops = await ops.loops(list, { native: paired.sample });
+paired.close();
 const nodeRes = [...(await ops.measure(list, { n: N })), ...coldStarts()];
 const native = nativeResults();
 const chrome = args.has('--no-browser') ? [] : await browserResults();
@@ -224,14 +250,17 @@ for (const [op, peer, target] of [
 const nat = (op) => native.find((r) => r.title === NATIVE_OPS[op]);
 const wasmLoop = (op) => nodeLoops.find((r) => r.op === op);
 const vsNative = (op) => (nat(op) && wasmLoop(op) ? (wasmLoop(op).median / nat(op).median).toFixed(2) : 'n/a');
-say(`| rotate: wasm in Node ÷ native (consecutive calls, as criterion) | ≤ 2 | ${vsNative('rotate')} | |`);
-say(`| gate verify: wasm in Node ÷ native (consecutive calls, as criterion) | ≤ 3 | ${vsNative('gate verify')} | |`);
+const vsPaired = (op) => (wasmLoop(op)?.ratio ? wasmLoop(op).ratio.toFixed(2) : 'n/a');
+say(`| rotate: wasm in Node ÷ native, paired samples (criterion's run minutes before: ${vsNative('rotate')}) | ≤ 2 | ${vsPaired('rotate')} | |`);
+say(`| gate verify: wasm in Node ÷ native, paired samples (criterion's run minutes before: ${vsNative('gate verify')}) | ≤ 3 | ${vsPaired('gate verify')} | |`);
 say();
-say('wasm in Node, consecutive calls (median of 30 samples of 100 calls, as criterion samples):');
+say('wasm in Node, consecutive calls (median of 30 samples of 100 calls, as criterion samples), each');
+say('sample followed by a native sample of the same 100 calls (examples/paired.rs); the ratio is the');
+say('median of the 30 per-pair ratios:');
 say();
-say('| operation | wasm in Node | native (criterion) |');
-say('|---|---|---|');
-for (const r of nodeLoops) say(`| ${r.op} | ${fmt(r.median)} | ${fmt(nat(r.op)?.median)} |`);
+say('| operation | wasm in Node | native, paired samples | ratio | native (criterion) |');
+say('|---|---|---|---|---|');
+for (const r of nodeLoops) say(`| ${r.op} | ${fmt(r.median)} | ${fmt(r.native?.median)} | ${r.ratio?.toFixed(2) ?? 'n/a'} | ${fmt(nat(r.op)?.median)} |`);
 say();
 say('Hard frames (640×480; codes decoded to the exact text, of 6 per kind):');
 say();
