@@ -1,7 +1,9 @@
 // Service worker: keeps the pages and the wasm package on the phone or gate, so the e-card opens
 // and rotates, and the gate verifies, with no network. Pages are served from the cache and
 // refreshed in the background; the API is never cached.
-const CACHE = 'ecard-v5';
+// A new name whenever a page needs a newer package (v6: the e-card page calls `Wallet.svgAt`):
+// the new worker then installs every asset together, so no page runs against an old package.
+const CACHE = 'ecard-v6';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
