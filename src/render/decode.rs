@@ -7,9 +7,9 @@
 /// The locator (`super::locate`: block threshold, finder patterns, perspective from the
 /// alignment pattern) reads the frame; when it reads nothing, it reads the picture again at
 /// half resolution (2×2 pixels averaged), and again, while the picture is at least
-/// [`MIN_SIDE`] pixels a side: a code shown large (a screenshot, a phone held close) has
-/// modules far wider than the locator's 8-pixel threshold blocks, which halving brings back
-/// into range. rqrr then reads the sampled grid (format, error correction, data).
+/// [`MIN_SIDE`] pixels a side: averaging 2×2 pixels quiets sensor noise that breaks the finder
+/// patterns' runs at full resolution. rqrr then reads the sampled grid (format, error
+/// correction, data).
 ///
 /// rqrr's own detector is not used: on some degenerate pictures it panics (an `assert!` in its
 /// perspective mapping, upstream issue WanzenBug/rqrr#54, still in 0.11), and in wasm a panic
@@ -64,8 +64,18 @@ mod tests {
         assert_eq!(decode_qr(&px, side, side), vec![text.to_string()]);
     }
 
+    /// The code placed at (31, 21) in a light `w`×`h` picture at `scale` pixels a module.
+    fn framed(m: &QrMatrix, scale: usize, w: usize, h: usize) -> Vec<u8> {
+        let (code, side) = m.to_luma(scale);
+        let mut px = vec![255u8; w * h];
+        for y in 0..side {
+            px[(y + 21) * w + 31..][..side].copy_from_slice(&code[y * side..][..side]);
+        }
+        px
+    }
+
     /// A camera-sized frame with the code small or large, and a picture of a code shown large
-    /// (a screenshot): the large ones are read from the halved picture.
+    /// (a screenshot, up to 30 pixels a module).
     #[test]
     fn small_and_large_codes_read_back() {
         let text = "HNSSC1:".to_string() + &"0123456789ABCDEFGHIJ $%*+-./:".repeat(10)[..288];
@@ -78,11 +88,7 @@ mod tests {
             (20, 1400, 1500),
             (30, 2000, 2100),
         ] {
-            let (code, side) = m.to_luma(scale);
-            let mut px = vec![255u8; w * h];
-            for y in 0..side {
-                px[(y + 21) * w + 31..][..side].copy_from_slice(&code[y * side..][..side]);
-            }
+            let px = framed(&m, scale, w, h);
             assert_eq!(
                 decode_qr(&px, w, h),
                 vec![text.clone()],
@@ -98,11 +104,7 @@ mod tests {
         let text = "HNSSC1:".to_string() + &"0123456789ABCDEFGHIJ $%*+-./:".repeat(10)[..288];
         let m = QrMatrix::encode(&text).unwrap();
         for (scale, w, h, amp) in [(5, 640, 480, 160), (20, 1400, 1500, 90)] {
-            let (code, side) = m.to_luma(scale);
-            let mut px = vec![255u8; w * h];
-            for y in 0..side {
-                px[(y + 21) * w + 31..][..side].copy_from_slice(&code[y * side..][..side]);
-            }
+            let mut px = framed(&m, scale, w, h);
             let mut s = 7u32;
             for p in px.iter_mut() {
                 s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
