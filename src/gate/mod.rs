@@ -7,6 +7,7 @@
 //! is admitted.
 
 mod entry;
+pub mod fixed_base;
 mod policy;
 mod refusal;
 mod replay;

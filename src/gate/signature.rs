@@ -9,15 +9,18 @@
 //!   exactly when it is one of the eight encodings in [`SMALL_ORDER`]. Comparing bytes gives the
 //!   same answer without a square root.
 //! - issuer keys are few and fixed between syncs, so each is decompressed once and given a
-//!   table of its multiples, as the base point has ([`IssuerKeys`]): `[s]B − [k]A` then costs
-//!   about 130 point additions instead of 253 doublings and about 70 additions. Measured:
-//!   docs/PERFORMANCE.md.
+//!   table of its multiples, as the base point has ([`IssuerKeys`], [`FixedBase`]):
+//!   `[s]B − [k]A` then costs at most 74 point additions instead of 253 doublings and about 70
+//!   additions. Measured: docs/PERFORMANCE.md.
 
-use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
+use std::sync::Arc;
+
+use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::BasepointTable;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use sha2::{Digest, Sha512};
+
+use super::fixed_base::FixedBase;
 
 /// The canonical encodings of the eight points of order dividing 8 (the identity, the point of
 /// order 2, two of order 4 and four of order 8).
@@ -57,11 +60,11 @@ pub fn verify_strict(key: &VerifyingKey, message: &[u8], sig: &Signature) -> boo
 }
 
 /// A trust list's issuer keys, each decompressed once with its table of multiples, and the
-/// base point's table (made at run time: the curve crate's static one would add 30 KB to the
-/// gate package).
+/// base point's table (made at run time, as the curve crate's static one would add to the gate
+/// package). Shared, so a cloned gate does not copy them.
 #[derive(Clone, Default)]
 pub struct IssuerKeys {
-    base: Option<Box<EdwardsBasepointTable>>,
+    base: Option<Arc<FixedBase>>,
     keys: Vec<IssuerKey>,
 }
 
@@ -71,7 +74,7 @@ struct IssuerKey {
     /// The key's bytes as listed: they are hashed into every challenge.
     bytes: [u8; 32],
     /// Multiples of −A.
-    minus_a: Box<EdwardsBasepointTable>,
+    minus_a: Arc<FixedBase>,
 }
 
 impl std::fmt::Debug for IssuerKeys {
@@ -88,7 +91,7 @@ impl IssuerKeys {
     /// list again costs nothing.
     pub fn new(keys: &[crate::format::trust::IssuerKey], previous: IssuerKeys) -> Self {
         let base = previous.base.unwrap_or_else(|| {
-            Box::new(EdwardsBasepointTable::create(
+            Arc::new(FixedBase::new(
                 &curve25519_dalek::constants::ED25519_BASEPOINT_POINT,
             ))
         });
@@ -109,7 +112,7 @@ impl IssuerKeys {
                 Some(IssuerKey {
                     key_id: k.key_id,
                     bytes: k.public_key,
-                    minus_a: Box::new(EdwardsBasepointTable::create(&minus_a)),
+                    minus_a: Arc::new(FixedBase::new(&minus_a)),
                 })
             })
             .collect();
@@ -139,7 +142,8 @@ impl IssuerKeys {
         h.update(key.bytes);
         h.update(message);
         let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-        let expected = base.mul_base(&s) + key.minus_a.mul_base(&k);
+        // Variable time is fine: s, k and the key are all public.
+        let expected = base.mul(&s) + key.minus_a.mul(&k);
         expected.compress().as_bytes() == r
     }
 }
