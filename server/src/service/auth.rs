@@ -121,19 +121,15 @@ pub async fn start_session(
     let (hash, stored_role) = (token_hash(&token), role.to_string());
     state
         .db
-        .write_statements(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, role, subject_id, expires_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(hash)
-                .bind(stored_role)
-                .bind(subject_id)
-                .bind(expires)
-                .execute(conn)
-                .await
-            })
-        })
+        .execute(
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, role, subject_id, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(hash)
+            .bind(stored_role)
+            .bind(subject_id)
+            .bind(expires),
+        )
         .await?;
     let name = if role == "reviewer" {
         REVIEWER_COOKIE
@@ -155,14 +151,7 @@ pub async fn end_session(state: &AppState, jar: &CookieJar, cookie: &str) -> Api
         let hash = token_hash(c.value());
         state
             .db
-            .write_statements(move |conn| {
-                Box::pin(async move {
-                    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                        .bind(hash)
-                        .execute(conn)
-                        .await
-                })
-            })
+            .execute(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash))
             .await?;
     }
     Ok(())

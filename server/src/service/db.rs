@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 
 use futures_util::FutureExt;
-use sqlx::any::AnyPoolOptions;
+use sqlx::any::{AnyPoolOptions, AnyQueryResult};
 use sqlx::{AnyConnection, AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,6 +51,9 @@ impl<T, E, F> WriteJob<T, E> for F where
     F: for<'c> FnOnce(&'c mut AnyConnection) -> WriteFuture<'c, Result<T, E>> + Send + 'static
 {
 }
+
+/// A statement with its values bound and owned, ready for [`Db::execute`].
+pub type Statement = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>>;
 
 /// The error a write job answers with: a database error converts into it.
 pub trait WriteError: From<sqlx::Error> + Send + 'static {}
@@ -186,6 +189,12 @@ impl Db {
         job: impl WriteJob<T, E>,
     ) -> Result<T, E> {
         self.run(false, job).await
+    }
+
+    /// One statement, built with its bound values, written as [`Db::write_statements`] writes.
+    pub async fn execute(&self, statement: Statement) -> Result<AnyQueryResult, sqlx::Error> {
+        self.write_statements(move |conn| Box::pin(statement.execute(conn)))
+            .await
     }
 
     async fn run<T: Send + 'static, E: WriteError>(

@@ -404,14 +404,7 @@ pub async fn record_success(state: &AppState, account: &str) -> ApiResult<()> {
     let account = account.to_string();
     state
         .db
-        .write_statements(move |conn| {
-            Box::pin(async move {
-                sqlx::query("DELETE FROM login_failures WHERE account = $1")
-                    .bind(account)
-                    .execute(conn)
-                    .await
-            })
-        })
+        .execute(sqlx::query("DELETE FROM login_failures WHERE account = $1").bind(account))
         .await?;
     Ok(())
 }

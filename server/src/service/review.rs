@@ -190,17 +190,13 @@ pub async fn audit_read(
     let (action, target) = (action.to_string(), target.to_string());
     state
         .db
-        .write_statements(move |conn| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
-                    .bind(reviewer_id)
-                    .bind(action)
-                    .bind(target)
-                    .bind(now)
-                    .execute(conn)
-                    .await
-            })
-        })
+        .execute(
+            sqlx::query("INSERT INTO audit_log (reviewer_id, action, target, detail, at) VALUES ($1, $2, $3, '{}', $4)")
+                .bind(reviewer_id)
+                .bind(action)
+                .bind(target)
+                .bind(now),
+        )
         .await?;
     Ok(())
 }

@@ -165,23 +165,19 @@ pub async fn upload(
     let (stored_id, user_id, now) = (id.clone(), c.user_id, state.now());
     state
         .db
-        .write_statements(move |conn| {
-            Box::pin(async move {
-                sqlx::query(
-                    "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
-                )
-                .bind(stored_id)
-                .bind(user_id)
-                .bind(kind.key())
-                .bind(actual.content_type())
-                .bind(sealed)
-                .bind(size)
-                .bind(now)
-                .execute(conn)
-                .await
-            })
-        })
+        .execute(
+            sqlx::query(
+                "INSERT INTO uploads (id, user_id, kind, content_type, bytes, size, created_at, sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+            )
+            .bind(stored_id)
+            .bind(user_id)
+            .bind(kind.key())
+            .bind(actual.content_type())
+            .bind(sealed)
+            .bind(size)
+            .bind(now),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
