@@ -39,10 +39,12 @@ const TS_TYPES: &str = r#"
 export type SceneName = "general" | "library" | "museum" | "scenic_area";
 export interface HolderView { masked_name: string; age_band: string; age_band_label: string; }
 export interface Warning { code: string; message: string; }
+export interface EntryView { kind: "booking" | "annual_pass" | "priority" | "senior" | "open"; label: string; }
+export interface ReaderView { reader_id: string; loan_limit: number; }
 export interface Verdict {
   admitted: boolean; code: string; message: string; holder: HolderView | null;
   scene: SceneName | null; serial: string | null; clock_offset_secs: number | null;
-  warnings: Warning[];
+  warnings: Warning[]; entry: EntryView | null; reader: ReaderView | null;
 }
 export interface SyncStatus {
   trust_version: number; revocation_version: number; revoked_count: number;
@@ -134,8 +136,9 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&ser).map_err(|e| js_error("INTERNAL", e))
 }
 
-/// As `to_js`, with `None` as `null` (the rules' TypeScript types say `| null`).
-#[cfg(feature = "rules")]
+/// As `to_js`, with `None` as `null` (the rules' and the verdict's TypeScript types say
+/// `| null`).
+#[cfg(any(feature = "rules", feature = "gate"))]
 fn to_js_nulls<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let ser = serde_wasm_bindgen::Serializer::new()
         .serialize_maps_as_objects(true)
@@ -358,7 +361,7 @@ impl Gate {
     /// Verifies a scanned code at gate time `now_ms`; an admitted code is then used up.
     #[wasm_bindgen(unchecked_return_type = "Verdict")]
     pub fn verify(&mut self, text: &str, now_ms: f64) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.verify(text, secs(now_ms)))
+        to_js_nulls(&self.inner.verify(text, secs(now_ms)))
     }
 
     /// The replay set, to store after each admission.

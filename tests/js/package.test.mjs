@@ -76,6 +76,21 @@ test('a library gate refuses a museum code and says what to do', () => {
   assert.match(v.message, /图书馆/);
 });
 
+test('a verdict has every field of its TypeScript type, null where it does not apply', () => {
+  const gate = new gatePkg.Gate(ROOT_PUBLIC, { scene: 'museum' });
+  gate.loadBundle(hex('tests/golden/bundle.hex'), NOW_MS);
+  const admitted = gate.verify(goldenCode, NOW_MS);
+  assert.equal(admitted.entry, null, 'no venue: no booking to show');
+  assert.equal(admitted.reader, null, 'not a library');
+  assert.equal(admitted.scene, 'museum');
+  const unreadable = gate.verify('HNSSC1:%%%', NOW_MS);
+  assert.equal(unreadable.admitted, false);
+  for (const field of ['holder', 'scene', 'serial', 'clock_offset_secs', 'entry', 'reader']) {
+    assert.equal(unreadable[field], null, field);
+  }
+  assert.deepEqual(unreadable.warnings, []);
+});
+
 test('errors carry stable codes and Chinese messages', () => {
   assert.throws(() => new gatePkg.Gate('zz', undefined), (e) => e.code === 'INVALID_ROOT_KEY' && /根公钥/.test(e.message));
   assert.throws(() => goldenWallet().codeAt(NOW_MS, 'zoo', 0), (e) => e.code === 'INVALID_SCENE');
