@@ -3,7 +3,7 @@
 // refreshed in the background; the API is never cached.
 // A new name whenever a page needs a newer package (v6: the e-card page calls `Wallet.svgAt`):
 // the new worker then installs every asset together, so no page runs against an old package.
-const CACHE = 'ecard-v6';
+const CACHE = 'ecard-v7';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
