@@ -352,23 +352,46 @@ export function hexToBytes(h) {
 }
 
 /** Runs the contenders of each operation interleaved (A B A B …); returns times in ms. */
-export async function measure(list, { n = 200, warm = 50, filter = () => true } = {}) {
+/**
+ * Median and p99 of `n` calls per contender, the contenders of one operation interleaved
+ * (A B C A B C …), after a warm-up of the same interleaved rounds lasting at least `warmMs` and
+ * `warm` rounds. The engines compile hot code again with their optimising tier, in the
+ * background: V8 does it for JavaScript and for each wasm function, and until it is done the
+ * function runs as first compiled. Measured in Node (2026-11-30), a fresh gate package's verify
+ * took ~250 µs for its first 50–200 calls and 170 µs from then on, the calls needed depending on
+ * how busy the machine was; 50 rounds of warm-up (this harness until then) left part of the
+ * measured calls on the first tier. The warm-up is the same for every contender.
+ */
+export async function measure(list, { n = 200, warm = 50, warmMs = 3000, warmCalls = 2000, filter = () => true } = {}) {
   const ops = [...new Set(list.map((c) => c.op))];
   const results = [];
   for (const c of list) if (filter(c)) await c.check();
   for (const op of ops) {
     const cs = list.filter((c) => c.op === op && filter(c));
     const times = cs.map(() => []);
-    for (let i = -warm; i < n; i++) {
+    const round = async (j, record) => {
       for (let k = 0; k < cs.length; k++) {
-        const j = i < 0 ? i + 256 : i;
         const t0 = performance.now();
         const r = cs[k].run(j);
         if (r && typeof r.then === 'function') await r;
         const dt = performance.now() - t0;
-        if (i >= 0) times[k].push(dt);
+        if (record) times[k].push(dt);
+      }
+    };
+    // Each contender alone first: V8 tiers a wasm function up once it has run a budget of
+    // instructions, so a function entered once a call needs many calls, not much time.
+    for (const c of cs) {
+      const until = performance.now() + warmMs;
+      for (let w = 0; w < warmCalls && performance.now() < until; w++) {
+        const r = c.run(w % 256);
+        if (r && typeof r.then === 'function') await r;
       }
     }
+    const warmUntil = performance.now() + warmMs;
+    // Warm-up rounds go through the codes 0 … 255 and round again (the gate contenders take a
+    // fresh gate at 0, so no code is verified twice by one gate); measuring starts again at 0.
+    for (let w = 0; w < warm || performance.now() < warmUntil; w++) await round(w % 256, false);
+    for (let i = 0; i < n; i++) await round(i, true);
     cs.forEach((c, k) => results.push({ op, name: c.name, ...stats(times[k]) }));
   }
   return results;
@@ -380,7 +403,7 @@ export async function measure(list, { n = 200, warm = 50, filter = () => true } 
  * interleaved single calls above (where every other contender's code runs in between), is what
  * the wasm ÷ native ratios compare with criterion's figures.
  */
-export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 30, iters = 100, native } = {}) {
+export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 30, iters = 100, warmMs = 3000, warmCalls = 2000, native } = {}) {
   const out = [];
   for (const op of ops) {
     const c = list.find((x) => x.op === op && x.name === 'wasm');
@@ -393,6 +416,9 @@ export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 3
       for (let i = 1; i <= iters; i++) await c.run(i);
       return (performance.now() - t0) / iters;
     };
+    // Warmed as in `measure`: until V8 has tiered the package's functions up.
+    const until = performance.now() + warmMs;
+    for (let w = 0; w < warmCalls && performance.now() < until; w++) await c.run(w % 256);
     await sample();
     if (native) await native(op, iters);
     // With `native` (µs a call, from examples/paired.rs), a native sample of the same calls
