@@ -351,17 +351,29 @@ export function hexToBytes(h) {
   return Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
 }
 
-/** Runs the contenders of each operation interleaved (A B A B …); returns times in ms. */
 /**
  * Median and p99 of `n` calls per contender, the contenders of one operation interleaved
  * (A B C A B C …), after a warm-up of the same interleaved rounds lasting at least `warmMs` and
  * `warm` rounds. The engines compile hot code again with their optimising tier, in the
  * background: V8 does it for JavaScript and for each wasm function, and until it is done the
  * function runs as first compiled. Measured in Node (2026-11-30), a fresh gate package's verify
- * took ~250 µs for its first 50–200 calls and 170 µs from then on, the calls needed depending on
+ * took ~250 µs for its first 50–800 calls and 170 µs from then on, the calls needed depending on
  * how busy the machine was; 50 rounds of warm-up (this harness until then) left part of the
  * measured calls on the first tier. The warm-up is the same for every contender.
  */
+/**
+ * Calls `c` alone, up to `calls` times or for `ms`: V8 tiers a wasm function up once it has run
+ * a budget of instructions, so a function entered once a call needs many calls, not much time.
+ * The codes cycle 0 … 255 (the gate contenders take a fresh gate at 0).
+ */
+async function warmAlone(c, ms, calls) {
+  const until = performance.now() + ms;
+  for (let w = 0; w < calls && performance.now() < until; w++) {
+    const r = c.run(w % 256);
+    if (r && typeof r.then === 'function') await r;
+  }
+}
+
 export async function measure(list, { n = 200, warm = 50, warmMs = 3000, warmCalls = 2000, filter = () => true } = {}) {
   const ops = [...new Set(list.map((c) => c.op))];
   const results = [];
@@ -378,15 +390,7 @@ export async function measure(list, { n = 200, warm = 50, warmMs = 3000, warmCal
         if (record) times[k].push(dt);
       }
     };
-    // Each contender alone first: V8 tiers a wasm function up once it has run a budget of
-    // instructions, so a function entered once a call needs many calls, not much time.
-    for (const c of cs) {
-      const until = performance.now() + warmMs;
-      for (let w = 0; w < warmCalls && performance.now() < until; w++) {
-        const r = c.run(w % 256);
-        if (r && typeof r.then === 'function') await r;
-      }
-    }
+    for (const c of cs) await warmAlone(c, warmMs, warmCalls);
     const warmUntil = performance.now() + warmMs;
     // Warm-up rounds go through the codes 0 … 255 and round again (the gate contenders take a
     // fresh gate at 0, so no code is verified twice by one gate); measuring starts again at 0.
@@ -416,9 +420,7 @@ export async function loops(list, { ops = ['rotate', 'gate verify'], samples = 3
       for (let i = 1; i <= iters; i++) await c.run(i);
       return (performance.now() - t0) / iters;
     };
-    // Warmed as in `measure`: until V8 has tiered the package's functions up.
-    const until = performance.now() + warmMs;
-    for (let w = 0; w < warmCalls && performance.now() < until; w++) await c.run(w % 256);
+    await warmAlone(c, warmMs, warmCalls);
     await sample();
     if (native) await native(op, iters);
     // With `native` (µs a call, from examples/paired.rs), a native sample of the same calls

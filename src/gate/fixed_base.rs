@@ -44,7 +44,7 @@ impl std::fmt::Debug for FixedBase {
 }
 
 impl FixedBase {
-    /// The table of `point` (about 2,600 point additions: under a millisecond natively).
+    /// The table of `point` (about 2,400 point additions: under a millisecond natively).
     pub fn new(point: &EdwardsPoint) -> Self {
         let mut multiples = Vec::with_capacity(DIGITS * HALF);
         let mut base = *point;
