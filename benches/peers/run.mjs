@@ -12,11 +12,10 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -34,6 +33,7 @@ if (!args.has('--no-native')) sh('cargo', ['bench', '--bench', 'core']);
 
 const require = createRequire(join(here, 'package.json'));
 const ops = await import('./ops.mjs');
+const { withChromium } = await import('./chromium.mjs');
 const read = (p) => readFileSync(join(root, p));
 const hexFile = (p) => ops.hexToBytes(read(p).toString().trim());
 const fixtures = { credential: hexFile('tests/golden/credential.hex'), bundle: hexFile('tests/golden/bundle.hex') };
@@ -128,31 +128,7 @@ function coldStarts(n = 15) {
 }
 
 async function browserResults() {
-  const { chromium } = require('playwright-core');
-  const types = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.hex': 'text/plain' };
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = join(root, path);
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    // Cross-origin isolation: performance.now() at 5 µs instead of 100 µs.
-    res.writeHead(200, {
-      'content-type': types[extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    });
-    res.end(readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  try {
+  return withChromium(root, async (base, browser) => {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('page error:', e));
     await page.goto(`${base}/benches/peers/page.html`);
@@ -168,10 +144,7 @@ async function browserResults() {
     }
     results.push({ op: 'cold start', name: 'wasm (wallet package)', ...ops.stats(cold) });
     return results;
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 }
 
 const fmt = (ms) => (ms === undefined ? '' : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
