@@ -1,6 +1,6 @@
 // What one gate verification costs in headless Chromium depending on what the page did just
-// before it: nothing, one tweetnacl or @noble/ed25519 verification, 8 MB written, or 13 ms of a
-// plain JavaScript loop. The peers harness (run.mjs) runs every other contender between two
+// before it: nothing, one tweetnacl or @noble/ed25519 verification, 8 MB written, 13 ms of a
+// plain JavaScript loop, or 13 ms idle. The peers harness (run.mjs) runs every other contender between two
 // wasm calls; a gate runs camera frames and its screen between two scans. docs/PERFORMANCE.md
 // ("After other work") has the figures.
 //
