@@ -60,10 +60,14 @@ export async function start() {
   });
   server.stderr.on('data', (d) => writeFileSync(join(data, 'server.log'), d, { flag: 'a' }));
   let browser;
+  // Uncaught errors in any page opened through `newPage`: `stop` fails the file when there
+  // are any, whether or not a test looked.
+  const pageErrors = [];
   const stop = async () => {
     await browser?.close();
     server.kill('SIGTERM');
     rmSync(data, { recursive: true, force: true });
+    if (pageErrors.length) throw new Error(`uncaught errors in the pages: ${pageErrors.join(' | ')}`);
   };
   try {
     await waitForServer(base);
@@ -81,7 +85,13 @@ export async function start() {
   }
   const newPage = async (ctx, path) => {
     const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    // Uncaught errors in the page, for the tests to assert there are none.
+    page.errors = [];
+    page.on('pageerror', (e) => {
+      console.error('page error:', e.message);
+      page.errors.push(e.message);
+      pageErrors.push(`${path}: ${e.message}`);
+    });
     await page.goto(base + path);
     return page;
   };

@@ -113,4 +113,8 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   assert.equal(w.code, 'NO_BOOKING');
   assert.match(await other.textContent('#verdict'), /今日无预约/);
   await shot(other, 'venues-4-no-booking');
+  // Each gate was set up by two changes in a row (token, then venue): the gates they rebuilt
+  // overlap, and none may be used or freed twice.
+  assert.deepEqual(museum.errors, []);
+  assert.deepEqual(other.errors, []);
 });

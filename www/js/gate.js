@@ -42,13 +42,25 @@ function venueAuth() {
   return { authorization: `Bearer ${$('token').value.trim()}` };
 }
 
+let rebuilds = 0;
+
 /**
  * Replaces the gate with a fresh one (another scene or venue) and frees the old one's wasm
- * memory now: its key tables take about 0.7 MB.
+ * memory now: its key tables take about 0.7 MB. Rebuilds can overlap (a token and a venue
+ * changed one after the other): only the last one started is kept, and each gate is freed once.
  */
 async function rebuildGate() {
+  const mine = ++rebuilds;
+  const fresh = await buildGate();
+  if (mine !== rebuilds) {
+    fresh.free();
+    return;
+  }
   const old = gate;
-  gate = await buildGate();
+  // Codes the old gate admitted while the new one was being built (it restored the stored set
+  // before they were saved) stay used: its set is carried over, with no await in between.
+  if (old) fresh.restoreReplay(old.saveReplay(), Date.now());
+  gate = fresh;
   old?.free();
 }
 
