@@ -100,7 +100,11 @@ function showStatus(extra = '') {
   }
 }
 
-async function sync() {
+/**
+ * Fetches and applies what changed since the last sync, one sync at a time (two at once would
+ * both fetch the same delta, and the second would fail to apply it).
+ */
+const sync = oneAtATime(async () => {
   const stored = (await load('gate_bundles')) || [];
   const since = stored.length && stored.length < MAX_DELTAS ? gate.syncStatus(Date.now()).revocation_version : 0;
   const venue = venueId();
@@ -110,26 +114,69 @@ async function sync() {
   gate.loadBundle(bytes, Date.now());
   await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
   showStatus('· 已同步');
-}
+});
 
+/** Today's admitted and refused counts, after counting `update` ('admitted' or 'refused') if given. */
 async function counts(update) {
   const today = new Date().toLocaleDateString('zh-CN', { timeZone: 'Asia/Shanghai' });
-  let c = (await load('gate_counts')) || {};
-  if (c.date !== today) c = { date: today, admitted: 0, refused: 0 };
-  if (update) c[update] += 1;
-  if (update) await save('gate_counts', c);
+  const c = await changeStored('gate_counts', (stored) => {
+    const day = stored?.date === today ? stored : { date: today, admitted: 0, refused: 0 };
+    return update ? { ...day, [update]: day[update] + 1 } : day;
+  });
   $('admitted').textContent = c.admitted;
   $('refused').textContent = c.refused;
 }
 
-async function queueLog(v, at) {
-  const logs = (await load('gate_logs')) || [];
-  logs.push({ log_id: crypto.randomUUID(), serial: v.serial || undefined, result: v.code, scanned_at: at });
-  await save('gate_logs', logs);
+const changing = {};
+
+/**
+ * Reads `key` from the gate's storage, applies `change` and stores the result, one change per
+ * key at a time: a scan queueing its log and an upload removing the sent ones would otherwise
+ * each write back what they read, and the other's change would be lost.
+ */
+function changeStored(key, change) {
+  const step = (changing[key] ?? Promise.resolve()).then(async () => {
+    const value = change(await load(key));
+    await save(key, value);
+    return value;
+  });
+  changing[key] = step.catch(() => {});
+  return step;
+}
+
+async function changeLogs(change) {
+  const logs = await changeStored('gate_logs', (logs) => change(logs || []));
   $('pending').textContent = logs.length;
 }
 
-async function uploadLogs() {
+function queueLog(v, at) {
+  const log = { log_id: crypto.randomUUID(), serial: v.serial || undefined, result: v.code, scanned_at: at };
+  return changeLogs((logs) => [...logs, log]);
+}
+
+/**
+ * `task` one run at a time: a call made during a run is answered by one more run after it
+ * (calls made during the same run share it), so nothing queued meanwhile is left behind.
+ */
+function oneAtATime(task) {
+  let running = null;
+  let again = null;
+  const run = () => {
+    if (!running) {
+      running = task().finally(() => { running = null; });
+      return running;
+    }
+    again ??= running.catch(() => {}).then(() => {
+      again = null;
+      return run();
+    });
+    return again;
+  };
+  return run;
+}
+
+/** Sends up to 500 queued logs; the server ignores a log id it already has. */
+const uploadLogs = oneAtATime(async () => {
   const logs = (await load('gate_logs')) || [];
   if (!logs.length || !navigator.onLine) return;
   const batch = logs.slice(0, 500);
@@ -137,10 +184,10 @@ async function uploadLogs() {
   const body = { gate_id: gateId(), logs: batch };
   if (venue !== null) body.venue_id = venue;
   await api('/gates/scans', { method: 'POST', body, headers: venue === null ? {} : venueAuth() });
-  const rest = ((await load('gate_logs')) || []).slice(batch.length);
-  await save('gate_logs', rest);
-  $('pending').textContent = rest.length;
-}
+  // Exactly the logs sent are removed: others may have been queued meanwhile.
+  const sent = new Set(batch.map((l) => l.log_id));
+  await changeLogs((all) => all.filter((l) => !sent.has(l.log_id)));
+});
 
 let audio;
 function beep(ok) {
@@ -290,6 +337,7 @@ async function main() {
   // Entry points for image input (and the end-to-end tests).
   window.gateScan = scan;
   window.gateScanImage = scanImage;
+  window.gateUploadLogs = uploadLogs;
 }
 
 main().catch((e) => {
