@@ -6,13 +6,13 @@
 // before must be refused as used, and the queued scan logs must still be readable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { start, BIN, CHROMIUM } from './harness.mjs';
+import { start, CHROMIUM, testCredential, testCode } from './harness.mjs';
 
 const KILLS = 20;
 let env;
@@ -37,25 +37,6 @@ function freePort() {
   });
 }
 
-/** A credential from the service's current issuer key, for a device key made here. */
-function credential() {
-  const keys = join(env.data, 'keys');
-  const issuer = readdirSync(keys).filter((f) => /^issuer-\d+\.key\.json$/.test(f)).sort().pop();
-  const device = join(work, 'device.key.json');
-  execFileSync(BIN, ['keygen', '--kind', 'device', '--out', device]);
-  const pub = JSON.parse(execFileSync('cat', [device])).public;
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-  const cred = join(work, 'credential.bin');
-  execFileSync(BIN, ['issue', '--issuer-key', join(keys, issuer), '--device-pub', pub, '--serial', '77001',
-    '--masked-name', '王*', '--age-band', '18-59', '--region', '410721', '--valid-from', today, '--out', cred]);
-  return { device, cred };
-}
-
-/** A fresh museum code for now with counter `n` (distinct codes within one time step). */
-function code({ device, cred }, n) {
-  return execFileSync(BIN, ['code', '--device-key', device, '--credential', cred, '--scene', 'museum',
-    '--counter', String(n)]).toString().trim().split('\n')[0];
-}
 
 /** Chromium on a profile directory, as a process we can kill, driven over CDP. */
 async function launch(profile) {
@@ -95,7 +76,7 @@ const trace = (m) => { if (process.env.TRACE) console.error(m); };
 
 test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeout: 600_000 }, async () => {
   const profile = join(work, 'profile');
-  const keys = credential();
+  const keys = testCredential(env, work, 77001);
   trace('credential made');
   let counter = 0;
   let admittedTotal = 0;
@@ -106,13 +87,13 @@ test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeou
     trace(`cycle ${k}`);
     const done = [];
     for (let i = 0; i < 3; i += 1) {
-      const text = code(keys, counter++);
+      const text = testCode(keys, counter++);
       const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => ({ admitted: r.admitted, code: r.code })), text);
       assert.equal(v.admitted, true, `kill ${k}: a fresh code is refused (${v.code})`);
       done.push(text);
     }
     // One more scan, killed while the gate stores it (after a random 0–40 ms).
-    const inflight = code(keys, counter++);
+    const inflight = testCode(keys, counter++);
     b.page.evaluate((t) => window.gateScan(t), inflight).catch(() => {});
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
     await kill(b);

@@ -2,7 +2,7 @@
 // directory, Debian's headless Chromium (playwright-core, no browser download), screenshots in
 // tests/e2e/artifacts/, and the steps of the application form (www/apply.html).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,4 +177,28 @@ export async function applyAsCitizen(page, { name, id, phone }) {
   await page.waitForSelector('#apply[data-step=bank]');
   await page.click('#submit');
   await page.waitForSelector('#status-box:not(.hidden)');
+}
+
+/**
+ * A credential from the service's current issuer key (in `env.data`), with serial `serial`,
+ * for a device key made in `work`. Returns the key and credential files.
+ */
+export function testCredential(env, work, serial) {
+  const keys = join(env.data, 'keys');
+  const issuer = readdirSync(keys).filter((f) => /^issuer-\d+\.key\.json$/.test(f)).sort().pop();
+  const device = join(work, `device-${serial}.key.json`);
+  execFileSync(BIN, ['keygen', '--kind', 'device', '--out', device]);
+  const pub = JSON.parse(readFileSync(device, 'utf8')).public;
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const cred = join(work, `credential-${serial}.bin`);
+  execFileSync(BIN, ['issue', '--issuer-key', join(keys, issuer), '--device-pub', pub, '--serial', String(serial),
+    '--masked-name', '王*', '--age-band', '18-59', '--region', '410721', '--valid-from', today, '--out', cred]);
+  return { device, cred };
+}
+
+/** A museum code for now from `testCredential`'s files, counter `n`; with `png`, also its PNG. */
+export function testCode({ device, cred }, n, png) {
+  const args = ['code', '--device-key', device, '--credential', cred, '--scene', 'museum', '--counter', String(n)];
+  if (png) args.push('--png', png);
+  return execFileSync(BIN, args).toString().trim().split('\n')[0];
 }

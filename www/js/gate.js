@@ -275,21 +275,27 @@ async function startCamera() {
   let last = '';
   let lastAt = 0;
   const frame = async () => {
-    if (video.readyState >= 2) {
-      const canvas = document.createElement('canvas');
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true });
-      ctx.drawImage(video, 0, 0);
-      const [text] = decodeQr(luma(ctx.getImageData(0, 0, canvas.width, canvas.height)), canvas.width, canvas.height);
-      // The same code held in front of the camera is verified once, not on every frame.
-      if (text && (text !== last || Date.now() - lastAt > 5000)) {
-        last = text;
-        lastAt = Date.now();
-        await scan(text);
+    try {
+      if (video.readyState >= 2) {
+        const canvas = document.createElement('canvas');
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        const ctx = canvas.getContext('2d', { willReadFrequently: true });
+        ctx.drawImage(video, 0, 0);
+        const [text] = decodeQr(luma(ctx.getImageData(0, 0, canvas.width, canvas.height)), canvas.width, canvas.height);
+        // The same code held in front of the camera is verified once, not on every frame.
+        if (text && (text !== last || Date.now() - lastAt > 5000)) {
+          last = text;
+          lastAt = Date.now();
+          await scan(text);
+        }
       }
+    } catch (e) {
+      // One failed frame or scan (storage full, say) must not stop the camera for good.
+      showStatus(`· 扫码出错：${e.message}`);
+    } finally {
+      setTimeout(frame, 150);
     }
-    setTimeout(frame, 150);
   };
   frame();
 }
