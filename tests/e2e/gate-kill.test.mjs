@@ -37,7 +37,6 @@ function freePort() {
   });
 }
 
-
 /** Chromium on a profile directory, as a process we can kill, driven over CDP. */
 async function launch(profile) {
   const port = await freePort();
