@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { start, CHROMIUM, testCredential, testCode } from './harness.mjs';
+import { start, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
 
 const W = 640;
 const H = 480;
@@ -64,9 +64,7 @@ test('the gate camera admits a code held in front of it once, then refuses it as
 
   camera = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`],
   });
   const page = await camera.newPage();

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { start, CHROMIUM, testCredential, testCode } from './harness.mjs';
+import { start, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
 
 const KILLS = 20;
 let env;
@@ -40,9 +40,7 @@ function freePort() {
 /** Chromium on a profile directory, as a process we can kill, driven over CDP. */
 async function launch(profile) {
   const port = await freePort();
-  const proc = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    `--user-data-dir=${profile}`, `--remote-debugging-port=${port}`, 'about:blank'], { stdio: 'ignore' });
+  const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `--remote-debugging-port=${port}`, 'about:blank'], { stdio: 'ignore' });
   let browser;
   for (let i = 0; i < 100 && !browser; i += 1) {
     try {

@@ -13,6 +13,9 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = process.env.ECARD_BIN || join(ROOT, 'target/debug/ecard');
 export const ARTIFACTS = join(ROOT, 'tests/e2e/artifacts');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+/** Headless, no sandbox (a container), and nothing that reaches the network on its own. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const REVIEWER_PASSWORD = 'review-pass-2026';
 
 function freePort() {
@@ -76,8 +79,7 @@ export async function start() {
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
   } catch (e) {
     await stop();
