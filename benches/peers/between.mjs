@@ -1,6 +1,8 @@
 // What one gate verification costs in headless Chromium depending on what the page did just
-// before it: nothing, one tweetnacl or @noble/ed25519 verification, 8 MB written, 13 ms of a
-// plain JavaScript loop, or 13 ms idle. The peers harness (run.mjs) runs every other contender between two
+// before it: nothing, one tweetnacl or @noble/ed25519 verification, 8 or 64 MB written, 13 ms of a
+// plain JavaScript loop, or 13 ms idle; and after a tweetnacl verification followed by a small
+// wasm loop, a malformed code or a used code (which of a verification's parts the work before
+// it made slow). The peers harness (run.mjs) runs every other contender between two
 // wasm calls; a gate runs camera frames and its screen between two scans. docs/PERFORMANCE.md
 // ("After other work") has the figures.
 //
