@@ -1,7 +1,8 @@
 // The gate's camera path end to end: Chromium's fake camera plays a 640×480 video frame of a
 // code (5 pixels a module, as a phone held at a gate), the gate page started with its camera
 // button decodes the frames, admits the code once, and when the same code is still held up
-// after 5 s, refuses it as used (issue: speed and size; the gate page, www/js/gate.js).
+// after 5 s, refuses it as used (issue: speed and size; the gate page, www/js/gate.js). When
+// the gate cannot store what it did, it does not let the code through and the camera goes on.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,31 +56,76 @@ function y4m(luma) {
   return Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma, chroma]);
 }
 
-test('the gate camera admits a code held in front of it once, then refuses it as used', { timeout: 120_000 }, async () => {
-  const keys = testCredential(env, work, 77002);
-  const png = join(work, 'code.png');
+/**
+ * A gate page in a browser whose fake camera shows the code of a new test credential
+ * (`serial`), synced and ready; `prepare(page)` runs before the camera starts.
+ */
+async function cameraGate(serial, prepare = async () => {}) {
+  const keys = testCredential(env, work, serial);
+  const png = join(work, `code-${serial}.png`);
   testCode(keys, 0, png);
-  const video = join(work, 'code.y4m');
+  const video = join(work, `code-${serial}.y4m`);
   writeFileSync(video, y4m(await frameLuma(png)));
-
+  await camera?.close();
   camera = await chromium.launch({
     executablePath: CHROMIUM,
     args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${video}`],
   });
   const page = await camera.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
   await page.goto(env.base + '/gate.html');
   await page.waitForFunction(() => /已同步/.test(document.querySelector('#sync-status').textContent));
   assert.equal(await page.inputValue('#scene'), 'museum');
+  await prepare(page);
   await page.click('#camera-start');
+  return page;
+}
 
+const shown = (page, code) => page.waitForFunction((c) => document.querySelector('#verdict').dataset.code === c, code, { timeout: 30_000 });
+
+test('the gate camera admits a code held in front of it once, then refuses it as used', { timeout: 120_000 }, async () => {
+  const page = await cameraGate(77002);
   await page.waitForFunction(() => document.querySelector('#admitted').textContent === '1', null, { timeout: 30_000 });
   assert.match(await page.textContent('#verdict'), /验证通过[\s\S]*王\*/);
   // Still in front of the camera 5 s later: the camera loop is still running, and the code is used.
   await page.waitForFunction(() => document.querySelector('#refused').textContent === '1', null, { timeout: 30_000 });
   assert.match(await page.textContent('#verdict'), /该二维码已使用过/);
   assert.equal(await page.textContent('#admitted'), '1');
-  assert.deepEqual(errors, []);
+  assert.deepEqual(page.errors, []);
+});
+
+test('a gate that cannot store a use does not admit, and its camera goes on after a failed scan', { timeout: 120_000 }, async () => {
+  // The device's storage refuses the first write of the used-code set, then the first write of
+  // the day's counts (a full disk, say).
+  const uploaded = [];
+  const page = await cameraGate(77003, async (p) => {
+    await p.route('**/api/gates/scans', async (route) => {
+      const results = route.request().postDataJSON().logs.map((l) => l.result);
+      await route.continue();
+      uploaded.push(...results);
+    });
+    await p.evaluate(() => {
+      const put = IDBObjectStore.prototype.put;
+      const failOnce = new Set(['gate_replay', 'gate_counts']);
+      IDBObjectStore.prototype.put = function (value, key) {
+        if (failOnce.delete(key)) throw new DOMException('disk full (test)', 'QuotaExceededError');
+        return put.call(this, value, key);
+      };
+    });
+  });
+  // Verified, but its use could not be stored: not let through, said so on the screen.
+  await shown(page, 'STORAGE_FAILED');
+  assert.match(await page.textContent('#verdict'), /不能通过[\s\S]*本机存储写入失败（QuotaExceededError），未放行/);
+  // Counting that refusal failed too: the scan ends with an error, shown, and the camera goes on.
+  await page.waitForFunction(() => /扫码出错：disk full/.test(document.querySelector('#sync-status').textContent));
+  // 5 s later the same code is scanned again: used (it stays used in the gate's memory).
+  await shown(page, 'REPLAYED');
+  assert.equal(await page.textContent('#admitted'), '0');
+  assert.equal(await page.textContent('#refused'), '1');
+  // Both scans' logs reach the service, the first although its count could not be stored.
+  await page.waitForFunction(() => document.querySelector('#pending').textContent === '0');
+  assert.deepEqual(uploaded.sort(), ['REPLAYED', 'STORAGE_FAILED']);
+  assert.deepEqual(page.errors, []);
 });

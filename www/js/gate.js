@@ -229,16 +229,40 @@ function showVerdict(v) {
   hideTimer = setTimeout(() => { el.className = 'verdict'; }, 2500);
 }
 
+/**
+ * An admitted code whose use could not be stored is not let through: after a reload the gate
+ * would admit it again. It stays used in this gate's memory; the phone shows a new code within
+ * 30 s.
+ */
+function notStored(v, e) {
+  return {
+    admitted: false,
+    code: 'STORAGE_FAILED',
+    message: `本机存储写入失败（${e.name || e.message}），未放行：请清理本机存储空间，并请持卡人稍后出示新的二维码`,
+    holder: v.holder,
+    scene: v.scene,
+    serial: v.serial,
+  };
+}
+
 async function scan(text) {
   const at = Math.floor(Date.now() / 1000);
-  const v = gate.verify(text, Date.now());
+  let v = gate.verify(text, Date.now());
   // The used-code set is stored before the gate opens, so a reload never reopens a replay.
-  if (v.admitted) await save('gate_replay', gate.saveReplay());
+  if (v.admitted) {
+    try {
+      await save('gate_replay', gate.saveReplay());
+    } catch (e) {
+      v = notStored(v, e);
+    }
+  }
   showVerdict(v);
   beep(v.admitted);
-  await counts(v.admitted ? 'admitted' : 'refused');
-  await queueLog(v, at);
+  // The count and the log are stored apart: one that fails does not lose the other.
+  const stored = await Promise.allSettled([counts(v.admitted ? 'admitted' : 'refused'), queueLog(v, at)]);
   uploadLogs().catch(() => {});
+  const failed = stored.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return v;
 }
 
@@ -332,7 +356,7 @@ async function main() {
     if (ev.key !== 'Enter') return;
     const text = input.value;
     input.value = '';
-    if (text.trim()) await scan(text);
+    if (text.trim()) await scan(text).catch((e) => showStatus(`· 扫码出错：${e.message}`));
   });
   // Keep the scanner's keystrokes going to the input.
   document.addEventListener('click', () => input.focus());
