@@ -402,6 +402,37 @@ export async function measure(list, { n = 200, warm = 50, warmMs = 3000, warmCal
 }
 
 /**
+ * wasm against each peer on its own: for every operation and peer, rounds of the two alone
+ * (wasm, peer, wasm, peer …: `warm` rounds, then `n` measured), medians and their ratio. In
+ * `measure` every contender of an operation runs between two wasm calls, and a short call is
+ * slowed by what ran before it (docs/PERFORMANCE.md, "After other work": one tweetnacl
+ * verification makes the next gate verification 85–100 µs slower); here each ratio is taken
+ * with the two contenders it compares and nothing else. Run after `measure` (which warms every
+ * contender).
+ */
+export async function measurePairs(list, { n = 200, warm = 50, filter = () => true } = {}) {
+  const out = [];
+  for (const op of [...new Set(list.map((c) => c.op))]) {
+    const wasm = list.find((c) => c.op === op && c.name.startsWith('wasm') && filter(c));
+    if (!wasm) continue;
+    for (const peer of list.filter((c) => c.op === op && c !== wasm && filter(c))) {
+      const times = [[], []];
+      for (let i = 0; i < warm + n; i++) {
+        for (const [k, c] of [wasm, peer].entries()) {
+          const t0 = performance.now();
+          const r = c.run(i % 256);
+          if (r && typeof r.then === 'function') await r;
+          if (i >= warm) times[k].push(performance.now() - t0);
+        }
+      }
+      const [w, p] = times.map(stats);
+      out.push({ op, peer: peer.name, wasm: w, other: p, ratio: w.median / p.median });
+    }
+  }
+  return out;
+}
+
+/**
  * The wasm contenders of `ops` timed as criterion times native code: `samples` samples of
  * `iters` consecutive calls each, the median of the samples' per-call means. This, not the
  * interleaved single calls above (where every other contender's code runs in between), is what

@@ -133,7 +133,7 @@ async function browserResults() {
     page.on('pageerror', (e) => console.error('page error:', e));
     await page.goto(`${base}/benches/peers/page.html`);
     await page.waitForFunction(() => window.bench, null, { timeout: 60_000 });
-    const results = await page.evaluate((n) => window.bench.run(n), N);
+    const { results, pairs } = await page.evaluate((n) => window.bench.run(n), N);
     const cold = [];
     for (let i = 0; i < 10; i++) {
       const ctx = await browser.newContext();
@@ -143,7 +143,7 @@ async function browserResults() {
       await ctx.close();
     }
     results.push({ op: 'cold start', name: 'wasm (wallet package)', ...ops.stats(cold) });
-    return results;
+    return { results, pairs };
   });
 }
 
@@ -162,8 +162,9 @@ const paired = pairedNative();
 const nodeLoops = await ops.loops(list, { native: paired.sample });
 paired.close();
 const nodeRes = [...(await ops.measure(list, { n: N })), ...coldStarts()];
+const nodePairs = await ops.measurePairs(list, { n: N });
 const native = nativeResults();
-const chrome = args.has('--no-browser') ? [] : await browserResults();
+const { results: chrome, pairs: chromePairs } = args.has('--no-browser') ? { results: [], pairs: [] } : await browserResults();
 const hard = ops.hardFrames(libs);
 
 const env = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load ${os.loadavg()[0].toFixed(1)}; Node ${process.version}; Chromium ${execFileSync('/usr/bin/chromium', ['--version']).toString().trim().split(' ')[1]}`;
@@ -226,6 +227,21 @@ const vsNative = (op) => (nat(op) && wasmLoop(op) ? (wasmLoop(op).median / nat(o
 const vsPaired = (op) => (wasmLoop(op)?.ratio ? wasmLoop(op).ratio.toFixed(2) : 'n/a');
 say(`| rotate: wasm in Node ÷ native, paired samples (criterion's run minutes before: ${vsNative('rotate')}) | ≤ 2 | ${vsPaired('rotate')} | |`);
 say(`| gate verify: wasm in Node ÷ native, paired samples (criterion's run minutes before: ${vsNative('gate verify')}) | ≤ 3 | ${vsPaired('gate verify')} | |`);
+say();
+say('wasm against each peer alone (wasm, peer, wasm, peer …, nothing else in between; medians and');
+say('their ratio). In the table above every contender of an operation runs between two wasm calls,');
+say('and a short call is slowed by what ran before it (docs/PERFORMANCE.md, "After other work"):');
+say();
+say('| operation | peer | Node: wasm / peer | ratio | Chromium: wasm / peer | ratio |');
+say('|---|---|---|---|---|---|');
+for (const a of nodePairs) {
+  const b = chromePairs.find((r) => r.op === a.op && r.peer === a.peer);
+  const both = (r) => (r ? `${fmt(r.wasm.median)} / ${fmt(r.other.median)}` : '');
+  say(`| ${a.op} | ${a.peer} | ${both(a)} | ${a.ratio.toFixed(3)} | ${both(b)} | ${b ? b.ratio.toFixed(3) : ''} |`);
+}
+for (const b of chromePairs.filter((r) => !nodePairs.some((a) => a.op === r.op && a.peer === r.peer))) {
+  say(`| ${b.op} | ${b.peer} | | | ${fmt(b.wasm.median)} / ${fmt(b.other.median)} | ${b.ratio.toFixed(3)} |`);
+}
 say();
 say('wasm in Node, consecutive calls (median of 30 samples of 100 calls, as criterion samples), each');
 say('sample followed by a native sample of the same 100 calls (examples/paired.rs); the ratio is the');
