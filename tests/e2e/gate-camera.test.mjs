@@ -117,7 +117,7 @@ test('a gate that cannot store a use does not admit, and its camera goes on afte
   });
   // Verified, but its use could not be stored: not let through, said so on the screen.
   await shown(page, 'STORAGE_FAILED');
-  assert.match(await page.textContent('#verdict'), /不能通过[\s\S]*本机存储写入失败（QuotaExceededError），未放行/);
+  assert.match(await page.textContent('#verdict'), /不能通过[\s\S]*本机存储空间已满，未放行/);
   // Counting that refusal failed too: the scan ends with an error, shown, and the camera goes on.
   await page.waitForFunction(() => /扫码出错：disk full/.test(document.querySelector('#sync-status').textContent));
   // 5 s later the same code is scanned again: used (it stays used in the gate's memory).

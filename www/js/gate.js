@@ -238,7 +238,7 @@ function notStored(v, e) {
   return {
     admitted: false,
     code: 'STORAGE_FAILED',
-    message: `本机存储写入失败（${e.name || e.message}），未放行：请清理本机存储空间，并请持卡人稍后出示新的二维码`,
+    message: `${e.name === 'QuotaExceededError' ? '本机存储空间已满' : `本机存储写入失败（${e.name || e.message}）`}，未放行：请清理本机存储空间，并请持卡人稍后出示新的二维码`,
     holder: v.holder,
     scene: v.scene,
     serial: v.serial,
