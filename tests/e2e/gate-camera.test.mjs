@@ -3,34 +3,24 @@
 // button decodes the frames, admits the code once, and when the same code is still held up
 // after 5 s, refuses it as used (issue: speed and size; the gate page, www/js/gate.js). When
 // the gate cannot store what it did, it does not let the code through and the camera goes on.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { start, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
+import { withService, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
 
 const W = 640;
 const H = 480;
-let env;
-let work;
 let camera;
 
-before(async () => {
-  env = await start();
-  work = mkdtempSync(join(tmpdir(), 'ecard-camera-'));
-});
+const svc = withService('ecard-camera-');
 
-after(async () => {
-  await camera?.close();
-  await env?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => camera?.close());
 
 /** The PNG (8 px a module) as the luma of a W×H frame: white, the code at 5 px a module, centred. */
 async function frameLuma(png) {
-  const page = await env.browser.newPage();
+  const page = await svc.env.browser.newPage();
   const b64 = await page.evaluate(async ([data, w, h]) => {
     const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
@@ -61,10 +51,10 @@ function y4m(luma) {
  * (`serial`), synced and ready; `prepare(page)` runs before the camera starts.
  */
 async function cameraGate(serial, prepare = async () => {}) {
-  const keys = testCredential(env, work, serial);
-  const png = join(work, `code-${serial}.png`);
+  const keys = testCredential(svc.env, svc.work, serial);
+  const png = join(svc.work, `code-${serial}.png`);
   testCode(keys, 0, png);
-  const video = join(work, `code-${serial}.y4m`);
+  const video = join(svc.work, `code-${serial}.y4m`);
   writeFileSync(video, y4m(await frameLuma(png)));
   await camera?.close();
   camera = await chromium.launch({
@@ -75,7 +65,7 @@ async function cameraGate(serial, prepare = async () => {}) {
   const page = await camera.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(env.base + '/gate.html');
+  await page.goto(svc.env.base + '/gate.html');
   await page.waitForFunction(() => /已同步/.test(document.querySelector('#sync-status').textContent));
   assert.equal(await page.inputValue('#scene'), 'museum');
   await prepare(page);

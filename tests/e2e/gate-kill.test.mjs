@@ -4,29 +4,16 @@
 // browser process is killed with SIGKILL while a scan is being stored. After each restart with
 // the same profile the gate must load without a corrupt-state message, every code it admitted
 // before must be refused as used, and the queued scan logs must still be readable.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
-import { start, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
+import { withService, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
 
 const KILLS = 20;
-let env;
-let work;
-
-before(async () => {
-  env = await start();
-  work = mkdtempSync(join(tmpdir(), 'ecard-kill-'));
-});
-
-after(async () => {
-  await env?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+const svc = withService('ecard-kill-');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -55,7 +42,7 @@ async function launch(profile) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   trace('connected');
-  await page.goto(env.base + '/gate.html');
+  await page.goto(svc.env.base + '/gate.html');
   trace('page loaded');
   await page.waitForFunction(() => typeof window.gateScan === 'function'
     && /已同步|数据版本/.test(document.querySelector('#sync-status').textContent), null, { timeout: 30_000 });
@@ -72,8 +59,8 @@ function kill(b) {
 const trace = (m) => { if (process.env.TRACE) console.error(m); };
 
 test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeout: 600_000 }, async () => {
-  const profile = join(work, 'profile');
-  const keys = testCredential(env, work, 77001);
+  const profile = join(svc.work, 'profile');
+  const keys = testCredential(svc.env, svc.work, 77001);
   trace('credential made');
   let counter = 0;
   let admittedTotal = 0;

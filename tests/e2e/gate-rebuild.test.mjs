@@ -3,30 +3,16 @@
 // admitted a code and stored its use: the new gate then starts from a set without it, and only
 // the page's carrying over of the old gate's set (www/js/gate.js, `rebuildGate`) keeps the code
 // refused as used.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { start, testCredential, testCode } from './harness.mjs';
+import { withService, testCredential, testCode } from './harness.mjs';
 
-let env;
-let work;
-
-before(async () => {
-  env = await start();
-  work = mkdtempSync(join(tmpdir(), 'ecard-rebuild-'));
-});
-
-after(async () => {
-  await env?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+const svc = withService('ecard-rebuild-');
 
 test('a code admitted while the gate is rebuilt is refused as used by the rebuilt gate', async () => {
-  const text = testCode(testCredential(env, work, 77004), 0);
-  const ctx = await env.browser.newContext();
-  const page = await env.newPage(ctx, '/gate.html');
+  const text = testCode(testCredential(svc.env, svc.work, 77004), 0);
+  const ctx = await svc.env.browser.newContext();
+  const page = await svc.env.newPage(ctx, '/gate.html');
   await page.waitForFunction(() => typeof window.gateScan === 'function'
     && /已同步/.test(document.querySelector('#sync-status').textContent));
   assert.equal(await page.inputValue('#scene'), 'museum');

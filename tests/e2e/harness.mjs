@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -179,6 +180,23 @@ export async function applyAsCitizen(page, { name, id, phone }) {
   await page.waitForSelector('#apply[data-step=bank]');
   await page.click('#submit');
   await page.waitForSelector('#status-box:not(.hidden)');
+}
+
+/**
+ * A test file's service and browser (`start`) and a scratch folder of its own, made before its
+ * tests and removed after them: `env` and `work` of the object returned.
+ */
+export function withService(prefix) {
+  const svc = {};
+  before(async () => {
+    svc.env = await start();
+    svc.work = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    await svc.env?.stop();
+    if (svc.work) rmSync(svc.work, { recursive: true, force: true });
+  });
+  return svc;
 }
 
 /**
