@@ -2,23 +2,15 @@
 // real `ecard serve` (tests/e2e/harness.mjs): live checks next to the fields, the phone photo
 // cropped to 358×441 and accepted by the wasm photo check, uploads, the draft restored after a
 // reload, submission, and the status part with 联审中. Screenshots in tests/e2e/artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, idNumber, shot, register, giveMaterials } from './harness.mjs';
+import { withService, idNumber, shot, register, giveMaterials } from './harness.mjs';
 
-let env;
-
-before(async () => {
-  env = await start();
-});
-
-after(async () => {
-  await env?.stop();
-});
+const svc = withService();
 
 test('apply step by step: wrong ID number shown at the field, photo cropped and checked, submitted', async () => {
-  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
-  const page = await env.newPage(ctx, '/login.html');
+  const ctx = await svc.env.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const page = await svc.env.newPage(ctx, '/login.html');
   const id = idNumber('41072119920815123');
   await register(page, { name: '王五', id, phone: '13700137000' });
 
@@ -98,8 +90,8 @@ test('apply step by step: wrong ID number shown at the field, photo cropped and 
 });
 
 test('a minor gets the guardian step, with the guardian\'s number checked at its field', async () => {
-  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await env.newPage(ctx, '/login.html');
+  const ctx = await svc.env.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await svc.env.newPage(ctx, '/login.html');
   const child = idNumber('41072120150601123');
   await register(page, { name: '赵小六', id: child, phone: '13600136000' });
   await page.selectOption('[name=category]', 'citizen');

@@ -1,23 +1,15 @@
 // The reviewer's batch view (www/review.html): an employer's roster is submitted through the
 // API from a logged-in citizen page, then the reviewer opens the batch in 批量申请, approves it
 // with 全部通过 and sees the applications' statuses change. Screenshots in tests/e2e/artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, idNumber, shot, register, REVIEWER_PASSWORD } from './harness.mjs';
+import { withService, idNumber, shot, register, REVIEWER_PASSWORD } from './harness.mjs';
 
-let env;
-
-before(async () => {
-  env = await start();
-});
-
-after(async () => {
-  await env?.stop();
-});
+const svc = withService();
 
 test('a reviewer lists a batch, opens it and approves it at once', async () => {
-  const hrCtx = await env.browser.newContext();
-  const hr = await env.newPage(hrCtx, '/login.html');
+  const hrCtx = await svc.env.browser.newContext();
+  const hr = await svc.env.newPage(hrCtx, '/login.html');
   await register(hr, { name: '人事甲', id: idNumber('41072119850202123'), phone: '13500135000' });
   const csv = 'category,name,phone,document_kind,document_number\n'
     + `citizen,批量一,13900000011,resident_id,${idNumber('41072119900101111')}\n`
@@ -35,8 +27,8 @@ test('a reviewer lists a batch, opens it and approves it at once', async () => {
   const batch = answer.body.batch_id;
   await hrCtx.close();
 
-  const ctx = await env.browser.newContext();
-  const page = await env.newPage(ctx, '/review.html');
+  const ctx = await svc.env.browser.newContext();
+  const page = await svc.env.newPage(ctx, '/review.html');
   await page.fill('[name=username]', 'wang');
   await page.fill('[name=password]', REVIEWER_PASSWORD);
   await page.click('#login button[type=submit]');
@@ -68,10 +60,10 @@ test('a reviewer lists a batch, opens it and approves it at once', async () => {
 });
 
 test('an employer uploads a roster on batch.html and sees the per-line report', async () => {
-  const ctx = await env.browser.newContext();
-  const page = await env.newPage(ctx, '/login.html');
+  const ctx = await svc.env.browser.newContext();
+  const page = await svc.env.newPage(ctx, '/login.html');
   await register(page, { name: '人事乙', id: idNumber('41072119860303123'), phone: '13500135001' });
-  await page.goto(env.base + '/batch.html');
+  await page.goto(svc.env.base + '/batch.html');
   await page.waitForSelector('#roster-box:not(.hidden)');
   await page.fill('[name=agent_name]', '华为技术有限公司');
   await page.fill('[name=agent_uscc]', '914403001922038216');

@@ -1,22 +1,14 @@
 // The gate's queue of scan logs loses nothing when uploads overlap and fail, as on a slow or
 // flaky network at a busy gate: every log queued reaches the service (tests/e2e/harness.mjs
 // runs a real `ecard serve`; the page's requests to it are held, failed or passed here).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start } from './harness.mjs';
+import { withService } from './harness.mjs';
 
-let env;
-
-before(async () => {
-  env = await start();
-});
-
-after(async () => {
-  await env?.stop();
-});
+const svc = withService();
 
 test('queued scan logs all reach the service when uploads overlap and one fails', async () => {
-  const ctx = await env.browser.newContext();
+  const ctx = await svc.env.browser.newContext();
   let mode = 'fail';
   const held = [];
   const seen = new Set();
@@ -33,7 +25,7 @@ test('queued scan logs all reach the service when uploads overlap and one fails'
       ids.forEach((id) => delivered.add(id));
     }
   });
-  const page = await env.newPage(ctx, '/gate.html');
+  const page = await svc.env.newPage(ctx, '/gate.html');
   await page.waitForFunction(() => typeof window.gateUploadLogs === 'function'
     && /已同步/.test(document.querySelector('#sync-status').textContent));
   const scan = (text) => page.evaluate((t) => window.gateScan(t).then((v) => v.code), text);

@@ -183,14 +183,14 @@ export async function applyAsCitizen(page, { name, id, phone }) {
 }
 
 /**
- * A test file's service and browser (`start`) and a scratch folder of its own, made before its
- * tests and removed after them: `env` and `work` of the object returned.
+ * A test file's service and browser (`start`), and with `prefix` a scratch folder of its own,
+ * made before its tests and removed after them: `env` and `work` of the object returned.
  */
 export function withService(prefix) {
   const svc = {};
   before(async () => {
     svc.env = await start();
-    svc.work = mkdtempSync(join(tmpdir(), prefix));
+    if (prefix) svc.work = mkdtempSync(join(tmpdir(), prefix));
   });
   after(async () => {
     await svc.env?.stop();

@@ -2,22 +2,12 @@
 // museums on the operator page, a citizen with a card books a slot on the venues page, shows
 // the e-card at the first museum's gate (admitted by the signed manifest, offline check) and at
 // the second museum's gate ("今日无预约").
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { start, idNumber, shot, register, applyAsCitizen, BIN, REVIEWER_PASSWORD } from './harness.mjs';
+import { withService, idNumber, shot, register, applyAsCitizen, BIN, REVIEWER_PASSWORD } from './harness.mjs';
 
-let env;
-
-before(async () => {
-  env = await start();
-  execFileSync(BIN, ['admin', 'add-reviewer', '--data', env.data, '--username', 'guanli',
-    '--display-name', '场馆管理员', '--roles', 'operator'], { input: REVIEWER_PASSWORD + '\n' });
-});
-
-after(async () => {
-  await env?.stop();
-});
+const svc = withService();
 
 /** Minutes after Beijing midnight, now. */
 function cstMinutes() {
@@ -34,8 +24,8 @@ async function showToGate(gate, png) {
 }
 
 async function gateAt(venue, token) {
-  const ctx = await env.browser.newContext();
-  const gate = await env.newPage(ctx, '/gate.html');
+  const ctx = await svc.env.browser.newContext();
+  const gate = await svc.env.newPage(ctx, '/gate.html');
   await gate.waitForFunction(() => /已同步/.test(document.querySelector('#sync-status').textContent));
   await gate.fill('#token', token);
   await gate.fill('#venue', String(venue));
@@ -45,6 +35,9 @@ async function gateAt(venue, token) {
 }
 
 test('book a museum slot, be admitted at its gate, be told "no booking" at another museum', async (t) => {
+  // The operator who creates the museums.
+  execFileSync(BIN, ['admin', 'add-reviewer', '--data', svc.env.data, '--username', 'guanli',
+    '--display-name', '场馆管理员', '--roles', 'operator'], { input: REVIEWER_PASSWORD + '\n' });
   // A slot that starts in 5 to 10 minutes: bookable now, and with 30 minutes' early entry the
   // gate admits now.
   const start = Math.ceil((cstMinutes() + 5) / 5) * 5;
@@ -54,8 +47,8 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   }
   const slot = `${hhmm(start)}-${hhmm(start + 60)} 20`;
 
-  const op = await env.browser.newContext();
-  const admin = await env.newPage(op, '/venue-admin.html');
+  const op = await svc.env.browser.newContext();
+  const admin = await svc.env.newPage(op, '/venue-admin.html');
   await admin.fill('#login [name=username]', 'guanli');
   await admin.fill('#login [name=password]', REVIEWER_PASSWORD);
   await admin.click('#login button[type=submit]');
@@ -73,13 +66,13 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   }
   await shot(admin, 'venues-1-operator');
 
-  const citizen = await env.browser.newContext();
-  const page = await env.newPage(citizen, '/login.html');
+  const citizen = await svc.env.browser.newContext();
+  const page = await svc.env.newPage(citizen, '/login.html');
   const id = idNumber('41072119920415123');
   await register(page, { name: '李四', id, phone: '13800138001' });
   await applyAsCitizen(page, { name: '李四', id, phone: '13800138001' });
-  const reviewer = await env.browser.newContext();
-  const r = await env.newPage(reviewer, '/review.html');
+  const reviewer = await svc.env.browser.newContext();
+  const r = await svc.env.newPage(reviewer, '/review.html');
   await r.fill('[name=username]', 'wang');
   await r.fill('[name=password]', REVIEWER_PASSWORD);
   await r.click('#login button[type=submit]');
@@ -87,7 +80,7 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   await r.click('#approve');
   await r.waitForSelector('#detail-msg.ok');
 
-  await page.goto(env.base + '/venues.html');
+  await page.goto(svc.env.base + '/venues.html');
   await page.waitForSelector('#venue option', { state: 'attached' });
   await page.selectOption('#venue', { label: '河南博物院（博物馆）' });
   await page.click(`#slots button[data-start="${hhmm(start)}"]`);
@@ -96,7 +89,7 @@ test('book a museum slot, be admitted at its gate, be told "no booking" at anoth
   assert.match(await page.textContent('#bookings'), new RegExp(`河南博物院 · .* ${hhmm(start)}–${hhmm(start + 60)} · 已预约`));
   await shot(page, 'venues-2-booked', { fullPage: true });
 
-  await page.goto(env.base + '/ecard.html');
+  await page.goto(svc.env.base + '/ecard.html');
   await page.waitForSelector('#qr svg');
   const png = await page.locator('#qr').screenshot();
 
