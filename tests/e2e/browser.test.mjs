@@ -4,7 +4,7 @@
 // the server are built.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, idNumber, shot, register, applyAsCitizen, REVIEWER_PASSWORD } from './harness.mjs';
+import { start, idNumber, shot, register, applyAsCitizen, showToGate, REVIEWER_PASSWORD } from './harness.mjs';
 
 let env;
 let base;
@@ -30,14 +30,6 @@ async function reviewerDo(fn) {
   await page.waitForSelector('#queue-box:not(.hidden)');
   await fn(page);
   await ctx.close();
-}
-
-/** The gate page's image-decoding entry point: the picture is decoded in wasm and verified. */
-async function showToGate(gate, png) {
-  return gate.evaluate(async (b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    return window.gateScanImage(new Blob([bytes], { type: 'image/png' }));
-  }, png.toString('base64'));
 }
 
 test('apply, approve, show the code, verify it offline, refuse replays and lost cards', async (t) => {

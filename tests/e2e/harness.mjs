@@ -55,11 +55,11 @@ export async function shot(page, name, { fullPage = false } = {}) {
  * Starts the service (with the reviewer `wang`) and the browser. Returns `{ base, browser,
  * newPage(ctx, path), stop() }`.
  */
-export async function start() {
+export async function start({ www = join(ROOT, 'www') } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'ecard-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--www', join(ROOT, 'www')], {
+  const server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--www', www], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   server.stderr.on('data', (d) => writeFileSync(join(data, 'server.log'), d, { flag: 'a' }));
@@ -214,6 +214,39 @@ export function testCredential(env, work, serial) {
   execFileSync(BIN, ['issue', '--issuer-key', join(keys, issuer), '--device-pub', pub, '--serial', String(serial),
     '--masked-name', '王*', '--age-band', '18-59', '--region', '410721', '--valid-from', today, '--out', cred]);
   return { device, cred };
+}
+
+/**
+ * Makes the browser context of `page` a phone that fetched its e-card earlier: the device key and
+ * credential of `testCredential`'s files in the e-card page's storage (renewal due in an hour,
+ * expiry in a day). `page` must be a page of the service's origin that runs no script of its own.
+ */
+export async function storeCard(page, { device, cred }) {
+  const now = Math.floor(Date.now() / 1000);
+  await page.evaluate(async ([secretHex, hex, renewFrom, expiresAt]) => {
+    const bytes = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('ecard', 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('kv');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('kv', 'readwrite');
+      tx.objectStore('kv').put(bytes(secretHex), 'device_secret');
+      tx.objectStore('kv').put({ hex, renew_from: renewFrom, expires_at: expiresAt }, 'credential');
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+  }, [JSON.parse(readFileSync(device, 'utf8')).secret, readFileSync(cred).toString('hex'), now + 3600, now + 86400]);
+}
+
+/** Shows a picture (PNG bytes) to the gate page's image entry point: decoded in wasm and verified. */
+export async function showToGate(gate, png) {
+  return gate.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return window.gateScanImage(new Blob([bytes], { type: 'image/png' }));
+  }, png.toString('base64'));
 }
 
 /** A museum code for now from `testCredential`'s files, counter `n`; with `png`, also its PNG. */

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { withService, idNumber, shot, register, applyAsCitizen, BIN, REVIEWER_PASSWORD } from './harness.mjs';
+import { withService, idNumber, shot, register, applyAsCitizen, showToGate, BIN, REVIEWER_PASSWORD } from './harness.mjs';
 
 const svc = withService();
 
@@ -15,13 +15,6 @@ function cstMinutes() {
   return d.getUTCHours() * 60 + d.getUTCMinutes();
 }
 const hhmm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-
-async function showToGate(gate, png) {
-  return gate.evaluate(async (b64) => {
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    return window.gateScanImage(new Blob([bytes], { type: 'image/png' }));
-  }, png.toString('base64'));
-}
 
 async function gateAt(venue, token) {
   const ctx = await svc.env.browser.newContext();

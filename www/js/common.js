@@ -1,29 +1,49 @@
 // Shared by every page: the API client, a tiny IndexedDB key-value store, the large-text mode
 // (适老化) and the service worker that keeps the pages and the wasm package working offline.
 
-/** Calls the service; throws an Error with `code`, `field` and `status` on a refusal. */
-export async function api(path, { method = 'GET', body, headers = {}, binary = false } = {}) {
-  const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+/** How long a request may take, its answer included, before it ends with `TIMEOUT`. */
+const TIMEOUT_MS = 20_000;
+
+/**
+ * Calls the service; throws an Error with `code`, `field` and `status` on a refusal, with code
+ * `OFFLINE` when there is no network and `TIMEOUT` when nothing (or not all of the answer) came
+ * within `timeoutMs`: a connected network that answers nothing, as in a crowd, must not leave a
+ * page waiting for ever.
+ */
+export async function api(path, { method = 'GET', body, headers = {}, binary = false, timeoutMs = TIMEOUT_MS } = {}) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const init = { method, headers: { ...headers }, credentials: 'same-origin', signal: abort.signal };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  let r;
   try {
-    r = await fetch('/api' + path, init);
+    let r;
+    try {
+      r = await fetch('/api' + path, init);
+    } catch (e) {
+      if (abort.signal.aborted) throw e;
+      throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
+    }
+    if (r.ok && binary) return { bytes: new Uint8Array(await r.arrayBuffer()), headers: r.headers };
+    const isJson = (r.headers.get('content-type') || '').includes('json');
+    const data = isJson ? await r.json() : null;
+    if (!r.ok) {
+      throw Object.assign(new Error((data && data.message) || `请求失败（${r.status}）`), {
+        code: data && data.code, field: data && data.field, status: r.status,
+        problems: (data && data.problems) || [],
+      });
+    }
+    return data;
   } catch (e) {
-    throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
+    if (abort.signal.aborted && e.status === undefined) {
+      throw Object.assign(new Error('网络响应超时，请稍后再试'), { code: 'TIMEOUT' });
+    }
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
-  if (r.ok && binary) return { bytes: new Uint8Array(await r.arrayBuffer()), headers: r.headers };
-  const isJson = (r.headers.get('content-type') || '').includes('json');
-  const data = isJson ? await r.json() : null;
-  if (!r.ok) {
-    throw Object.assign(new Error((data && data.message) || `请求失败（${r.status}）`), {
-      code: data && data.code, field: data && data.field, status: r.status,
-      problems: (data && data.problems) || [],
-    });
-  }
-  return data;
 }
 
 const DB_NAME = 'ecard';

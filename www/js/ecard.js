@@ -2,16 +2,17 @@
 // leaves the phone. The credential is fetched (and renewed) when online; the code is signed
 // locally every 30 seconds, so the card keeps working in airplane mode.
 import init, { Wallet } from '../pkg/wallet.js';
-import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
+import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime, fromHex } from './common.js';
 
 const STEP_MS = 30_000;
 const SCENE_KEY = 'scene';
 setupLargeText($('large'));
 registerServiceWorker();
 
-function message(text, link) {
+/** Shows `text` in the message area: an error unless `kind` says otherwise, with an optional link. */
+function message(text, link, kind = 'error') {
   const box = $('msg');
-  box.className = text ? 'msg error' : '';
+  box.className = text ? `msg ${kind}` : '';
   box.textContent = text;
   if (link) {
     const a = document.createElement('a');
@@ -82,28 +83,29 @@ const STATE_ZH = { normal: '正常', temp_lost: '临时挂失', lost: '正式挂
 async function main() {
   await init();
   const wallet = await deviceWallet();
-  const offset = await learnClockOffset();
+  // The first code is drawn from what the phone has stored: the clock offset it last learned and
+  // its credential. A network can be connected and still answer nothing (a crowd at a scenic
+  // area), so nothing waits for it; what the service says arrives behind the code.
+  let offset = (await load('clock_offset')) || 0;
   const now = () => Date.now() - offset;
-  if (Math.abs(offset) > 60_000) {
-    $('clock').textContent = `手机时间与标准时间相差约 ${Math.round(Math.abs(offset) / 60000)} 分钟，二维码已按标准时间生成。`;
-    $('clock').classList.remove('hidden');
-  }
-  let cred;
-  try {
-    cred = await credential(wallet, Math.floor(now() / 1000));
-  } catch (e) {
-    if (e.status === 401) message('请先', { href: '/login.html?next=/ecard.html', text: '登录' });
-    else message(e.message);
-    return;
-  }
-  const view = wallet.setCredential(Uint8Array.from(cred.hex.match(/../g), (b) => parseInt(b, 16)));
-  $('name').textContent = view.body.masked_name;
-  $('validity').textContent = `凭证有效期至 ${formatTime(cred.expires_at)}，联网时自动续期`;
-  const state = await cardState();
-  if (state) $('state').textContent = `卡片状态：${STATE_ZH[state] || state}`;
-  if (state && state !== 'normal') message(`卡片状态为“${STATE_ZH[state]}”，电子社保卡暂不能使用`);
+  const nowSecs = () => Math.floor(now() / 1000);
+  let cred = await load('credential');
 
-  $('scene').value = localStorage.getItem(SCENE_KEY) || 'museum';
+  const showCredential = () => {
+    const view = wallet.setCredential(fromHex(cred.hex));
+    $('name').textContent = view.body.masked_name;
+    $('validity').textContent = `凭证有效期至 ${formatTime(cred.expires_at)}，联网时自动续期`;
+  };
+  const showClock = () => {
+    $('clock').textContent = `手机时间与标准时间相差约 ${Math.round(Math.abs(offset) / 60000)} 分钟，二维码已按标准时间生成。`;
+    $('clock').classList.toggle('hidden', Math.abs(offset) <= 60_000);
+  };
+  const showState = (state) => {
+    if (!state) return;
+    $('state').textContent = `卡片状态：${STATE_ZH[state] || state}`;
+    if (state !== 'normal') message(`卡片状态为“${STATE_ZH[state]}”，电子社保卡暂不能使用`);
+  };
+
   let step = -1;
   let counter = 0;
   const draw = () => {
@@ -120,6 +122,40 @@ async function main() {
     }
     $('countdown').textContent = Math.ceil(Wallet.msToNext(now()) / 1000);
   };
+
+  /** The clock offset and, when due, a renewed credential: redrawn when either changes. */
+  const refresh = async () => {
+    offset = await learnClockOffset();
+    showClock();
+    const latest = await credential(wallet, nowSecs());
+    if (latest.hex !== cred?.hex) {
+      cred = latest;
+      showCredential();
+      if (step >= 0) draw();
+    }
+    if (step >= 0) tick();
+  };
+
+  const firstUse = !cred || nowSecs() >= cred.expires_at;
+  if (firstUse) {
+    // First use, or the credential has expired: no code before the service answers.
+    message('正在联网领取电子社保卡…', null, 'info');
+    try {
+      await refresh();
+    } catch (e) {
+      if (e.status === 401) message('请先', { href: '/login.html?next=/ecard.html', text: '登录' });
+      else message(e.message);
+      return;
+    }
+    message('');
+  } else {
+    showCredential();
+    showClock();
+  }
+
+  $('scene').value = localStorage.getItem(SCENE_KEY) || 'museum';
+  tick();
+  setInterval(tick, 250);
   $('scene').onchange = () => {
     localStorage.setItem(SCENE_KEY, $('scene').value);
     draw();
@@ -146,12 +182,16 @@ async function main() {
       box.classList.remove('hidden');
       setTimeout(() => { box.classList.add('hidden'); box.textContent = ''; }, 30_000);
     } catch (e) {
-      message(e.code === 'OFFLINE' ? '显示卡号需要联网' : e.message);
+      message(e.code === 'OFFLINE' || e.code === 'TIMEOUT' ? '显示卡号需要联网' : e.message);
     }
   };
-  tick();
-  setInterval(tick, 250);
-  window.addEventListener('online', () => credential(wallet, Math.floor(now() / 1000)).catch(() => {}));
+
+  // Behind the code: the card's state (stored, then the service's), the clock and a due renewal.
+  // A failed refresh leaves the stored credential, still valid, in use; it is tried again online.
+  showState((await load('me'))?.state);
+  cardState().then(showState);
+  if (!firstUse) refresh().catch(() => {});
+  window.addEventListener('online', () => refresh().catch(() => {}));
 }
 
 main().catch((e) => message(`${e.message}`));

@@ -9,6 +9,8 @@ registerServiceWorker();
 
 const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };
 const MAX_DELTAS = 30;
+/** How long a sync may wait for its bundle, a whole province's on a slow line included. */
+const BUNDLE_TIMEOUT_MS = 120_000;
 let gate;
 let root;
 
@@ -108,9 +110,11 @@ const sync = oneAtATime(async () => {
   const stored = (await load('gate_bundles')) || [];
   const since = stored.length && stored.length < MAX_DELTAS ? gate.syncStatus(Date.now()).revocation_version : 0;
   const venue = venueId();
+  // A whole province's bundle can take a while on a slow line; a request that hangs must still
+  // end, or every later sync would queue behind it.
   const { bytes } = venue === null
-    ? await api(`/gates/bundle?since=${since}`, { binary: true })
-    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, headers: venueAuth() });
+    ? await api(`/gates/bundle?since=${since}`, { binary: true, timeoutMs: BUNDLE_TIMEOUT_MS })
+    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, timeoutMs: BUNDLE_TIMEOUT_MS, headers: venueAuth() });
   gate.loadBundle(bytes, Date.now());
   await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
   showStatus('· 已同步');
@@ -362,12 +366,14 @@ async function main() {
   document.addEventListener('click', () => input.focus());
   window.addEventListener('online', () => { sync().catch(() => {}); uploadLogs().catch(() => {}); });
   setInterval(() => { if (navigator.onLine) { sync().catch(() => {}); uploadLogs().catch(() => {}); } }, 5 * 60_000);
-  if (navigator.onLine) await sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
   $('camera-start').onclick = () => startCamera().catch((e) => showStatus(`· 摄像头不可用：${e.message}`));
   // Entry points for image input (and the end-to-end tests).
   window.gateScan = scan;
   window.gateScanImage = scanImage;
   window.gateUploadLogs = uploadLogs;
+  // The gate scans with what it has stored from the start; the sync runs behind it, so a
+  // network that answers nothing does not keep the camera off.
+  if (navigator.onLine) sync().catch((e) => showStatus(`· 同步失败：${e.message}`));
 }
 
 main().catch((e) => {
