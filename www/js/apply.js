@@ -5,7 +5,7 @@
 // (form values, upload ids and the idempotency key) stays on this device, so a retry after a
 // lost answer never creates a second application; the photo itself is kept in IndexedDB only.
 import init, * as ecard from '../pkg/rules.js';
-import { api, $, setupLargeText, registerServiceWorker, showError, formatTime, load, save, remove } from './common.js';
+import { api, LONG_TIMEOUT_MS, $, setupLargeText, registerServiceWorker, showError, formatTime, load, save, remove } from './common.js';
 
 setupLargeText($('large'));
 registerServiceWorker();
@@ -245,22 +245,7 @@ function renderMaterials() {
 }
 
 /** Sends a file body to `/api/uploads?kind=…`; answers `{ id, kind, bytes }`. */
-async function upload(kind, blob) {
-  let r;
-  try {
-    r = await fetch(`/api/uploads?kind=${encodeURIComponent(kind)}`, {
-      method: 'POST', body: blob, credentials: 'same-origin',
-      headers: { 'content-type': blob.type || 'application/octet-stream' },
-    });
-  } catch {
-    throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
-  }
-  const data = (r.headers.get('content-type') || '').includes('json') ? await r.json() : null;
-  if (!r.ok) {
-    throw Object.assign(new Error((data && data.message) || `上传失败（${r.status}）`), { code: data && data.code, status: r.status });
-  }
-  return data;
-}
+const upload = (kind, blob) => api(`/uploads?kind=${encodeURIComponent(kind)}`, { method: 'POST', body: blob, timeoutMs: LONG_TIMEOUT_MS });
 
 async function uploadMaterial(kind, file, stateEl) {
   const label = form.querySelector(`[data-field="materials.${kind}"]`);

@@ -1,6 +1,6 @@
 // The employer's / school's bulk application page: upload the roster (CSV) and then the photos
 // (ZIP of <document_number>.jpg), and show the per-line and per-photo report.
-import { api, $, setupLargeText, showError } from './common.js';
+import { api, LONG_TIMEOUT_MS, $, setupLargeText, showError } from './common.js';
 
 setupLargeText($('large'));
 let batchId = null;
@@ -23,26 +23,10 @@ function row(body, cells) {
   return tr;
 }
 
-/** Sends a file as the body; throws like `api()` on a refusal. */
-async function sendFile(path, file, contentType, headers = {}) {
-  let r;
-  try {
-    r = await fetch('/api' + path, {
-      method: 'POST', body: file, credentials: 'same-origin',
-      headers: { 'content-type': contentType, ...headers },
-    });
-  } catch (e) {
-    throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
-  }
-  const data = (r.headers.get('content-type') || '').includes('json') ? await r.json() : null;
-  if (!r.ok) {
-    throw Object.assign(new Error((data && data.message) || `请求失败（${r.status}）`), {
-      code: data && data.code, field: data && data.field, status: r.status,
-      problems: (data && data.problems) || [],
-    });
-  }
-  return data;
-}
+/** Sends a file as the body, as `contentType`. */
+const sendFile = (path, file, contentType, headers = {}) => api(path, {
+  method: 'POST', body: file, headers: { 'content-type': contentType, ...headers }, timeoutMs: LONG_TIMEOUT_MS,
+});
 
 const problemText = (problems) => problems.map((p) => (p.field ? `${p.field}：${p.message}` : p.message)).join('；');
 

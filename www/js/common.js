@@ -3,9 +3,12 @@
 
 /** How long a request may take, its answer included, before it ends with `TIMEOUT`. */
 const TIMEOUT_MS = 20_000;
+/** The same for a file sent or a gate's bundle: a few megabytes on a slow line. */
+export const LONG_TIMEOUT_MS = 120_000;
 
 /**
- * Calls the service; throws an Error with `code`, `field` and `status` on a refusal, with code
+ * Calls the service with a JSON `body` or a file (a Blob); throws an Error with `code`, `field`,
+ * `status` and `problems` on a refusal, with code
  * `OFFLINE` when there is no network and `TIMEOUT` when nothing (or not all of the answer) came
  * within `timeoutMs`: a connected network that answers nothing, as in a crowd, must not leave a
  * page waiting for ever.
@@ -14,7 +17,11 @@ export async function api(path, { method = 'GET', body, headers = {}, binary = f
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   const init = { method, headers: { ...headers }, credentials: 'same-origin', signal: abort.signal };
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    // A file is sent as it is, under its own type unless `headers` names one.
+    init.headers['content-type'] ??= body.type || 'application/octet-stream';
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }

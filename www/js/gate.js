@@ -2,15 +2,13 @@
 // IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
 // counts and the queue of scan logs waiting to be uploaded.
 import init, { Gate, decodeQr } from '../pkg/gate.js';
-import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
+import { api, LONG_TIMEOUT_MS, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 setupLargeText($('large'));
 registerServiceWorker();
 
 const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };
 const MAX_DELTAS = 30;
-/** How long a sync may wait for its bundle, a whole province's on a slow line included. */
-const BUNDLE_TIMEOUT_MS = 120_000;
 let gate;
 let root;
 
@@ -113,8 +111,8 @@ const sync = oneAtATime(async () => {
   // A whole province's bundle can take a while on a slow line; a request that hangs must still
   // end, or every later sync would queue behind it.
   const { bytes } = venue === null
-    ? await api(`/gates/bundle?since=${since}`, { binary: true, timeoutMs: BUNDLE_TIMEOUT_MS })
-    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, timeoutMs: BUNDLE_TIMEOUT_MS, headers: venueAuth() });
+    ? await api(`/gates/bundle?since=${since}`, { binary: true, timeoutMs: LONG_TIMEOUT_MS })
+    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, timeoutMs: LONG_TIMEOUT_MS, headers: venueAuth() });
   gate.loadBundle(bytes, Date.now());
   await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
   showStatus('· 已同步');
