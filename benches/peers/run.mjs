@@ -3,6 +3,7 @@
 //
 //   node benches/peers/run.mjs              # build, install the peers, run everything
 //   node benches/peers/run.mjs --no-native  # reuse target/criterion from an earlier cargo bench
+//   node benches/peers/run.mjs --paired     # only the paired wasm ÷ native samples (about 1 min)
 //   options: --no-build  --no-browser  --n=200
 //
 // Installs the peers from npm into benches/peers/node_modules (package-lock.json) when missing,
@@ -29,7 +30,7 @@ if (!existsSync(join(here, 'node_modules/@noble/ed25519'))) {
   sh('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], here);
 }
 if (!args.has('--no-build')) sh('python3', ['scripts/build-wasm.py', 'wallet', 'gate']);
-if (!args.has('--no-native')) sh('cargo', ['bench', '--bench', 'core']);
+if (!args.has('--no-native') && !args.has('--paired')) sh('cargo', ['bench', '--bench', 'core']);
 
 const require = createRequire(join(here, 'package.json'));
 const ops = await import('./ops.mjs');
@@ -161,6 +162,13 @@ const list = await ops.contenders(libs);
 const paired = pairedNative();
 const nodeLoops = await ops.loops(list, { native: paired.sample });
 paired.close();
+if (args.has('--paired')) {
+  // Only these: printed, benches/RESULTS.md left as it is.
+  for (const r of nodeLoops) {
+    console.log(`${r.op}: wasm in Node ${fmt(r.median)}, native ${fmt(r.native.median)}, paired ratio ${r.ratio.toFixed(2)}`);
+  }
+  process.exit(0);
+}
 const nodeRes = [...(await ops.measure(list, { n: N })), ...coldStarts()];
 const nodePairs = await ops.measurePairs(list, { n: N });
 const native = nativeResults();
