@@ -22,6 +22,39 @@ test('with a service that never answers, the e-card shows its code and the gate 
   const gate = await env.newPage(gateCtx, '/gate.html');
   await gate.waitForFunction(() => /已同步/.test(document.querySelector('#sync-status').textContent));
 
+  await t.test('a download slower than the timeout goes on while it keeps arriving', async () => {
+    const ctx = await env.browser.newContext();
+    const page = await env.newPage(ctx, '/style.css');
+    // The page's fetch answers at once with a body of ten parts 150 ms apart (1.5 s in all), or
+    // with a body that stops after its first part; aborting errors the body, as in a real fetch.
+    const r = await page.evaluate(async () => {
+      const { api } = await import('/js/common.js');
+      const answer = (parts) => (url, { signal }) => Promise.resolve(new Response(new ReadableStream({
+        async start(c) {
+          signal.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+          for (let i = 0; i < parts; i++) {
+            if (signal.aborted) return;
+            c.enqueue(new Uint8Array(100).fill(i));
+            await new Promise((res) => setTimeout(res, 150));
+          }
+          if (parts === 10) c.close();
+        },
+      })));
+      const t0 = performance.now();
+      window.fetch = answer(10);
+      const { bytes } = await api('/gates/bundle', { binary: true, timeoutMs: 500 });
+      const ms = performance.now() - t0;
+      window.fetch = answer(1);
+      const stalled = await api('/gates/bundle', { binary: true, timeoutMs: 500 }).then(() => 'ANSWERED', (e) => e.code);
+      return { length: bytes.length, last: bytes[999], ms, stalled };
+    });
+    assert.equal(r.length, 1000);
+    assert.equal(r.last, 9);
+    assert.ok(r.ms > 1000, `the download took ${r.ms} ms, not longer than the timeout: this tests nothing`);
+    assert.equal(r.stalled, 'TIMEOUT');
+    await ctx.close();
+  });
+
   await t.test('the e-card draws its code from the phone\'s stored credential at once', async () => {
     const phone = await env.browser.newContext();
     // A phone that fetched its credential earlier.

@@ -5,7 +5,7 @@
 // (form values, upload ids and the idempotency key) stays on this device, so a retry after a
 // lost answer never creates a second application; the photo itself is kept in IndexedDB only.
 import init, * as ecard from '../pkg/rules.js';
-import { api, LONG_TIMEOUT_MS, $, setupLargeText, registerServiceWorker, showError, formatTime, load, save, remove } from './common.js';
+import { api, $, setupLargeText, registerServiceWorker, showError, formatTime, load, save, remove } from './common.js';
 
 setupLargeText($('large'));
 registerServiceWorker();
@@ -245,7 +245,7 @@ function renderMaterials() {
 }
 
 /** Sends a file body to `/api/uploads?kind=…`; answers `{ id, kind, bytes }`. */
-const upload = (kind, blob) => api(`/uploads?kind=${encodeURIComponent(kind)}`, { method: 'POST', body: blob, timeoutMs: LONG_TIMEOUT_MS });
+const upload = (kind, blob) => api(`/uploads?kind=${encodeURIComponent(kind)}`, { method: 'POST', body: blob, timeoutMs: null });
 
 async function uploadMaterial(kind, file, stateEl) {
   const label = form.querySelector(`[data-field="materials.${kind}"]`);

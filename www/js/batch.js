@@ -1,6 +1,6 @@
 // The employer's / school's bulk application page: upload the roster (CSV) and then the photos
 // (ZIP of <document_number>.jpg), and show the per-line and per-photo report.
-import { api, LONG_TIMEOUT_MS, $, setupLargeText, showError } from './common.js';
+import { api, $, setupLargeText, showError } from './common.js';
 
 setupLargeText($('large'));
 let batchId = null;
@@ -25,7 +25,7 @@ function row(body, cells) {
 
 /** Sends a file as the body, as `contentType`. */
 const sendFile = (path, file, contentType, headers = {}) => api(path, {
-  method: 'POST', body: file, headers: { 'content-type': contentType, ...headers }, timeoutMs: LONG_TIMEOUT_MS,
+  method: 'POST', body: file, headers: { 'content-type': contentType, ...headers }, timeoutMs: null,
 });
 
 const problemText = (problems) => problems.map((p) => (p.field ? `${p.field}：${p.message}` : p.message)).join('；');

@@ -1,21 +1,26 @@
 // Shared by every page: the API client, a tiny IndexedDB key-value store, the large-text mode
 // (适老化) and the service worker that keeps the pages and the wasm package working offline.
 
-/** How long a request may take, its answer included, before it ends with `TIMEOUT`. */
+/** How long a request may go with nothing arriving before it ends with `TIMEOUT`. */
 const TIMEOUT_MS = 20_000;
-/** The same for a file sent or a gate's bundle: a few megabytes on a slow line. */
-export const LONG_TIMEOUT_MS = 120_000;
 
 /**
- * Calls the service with a JSON `body` or a file (a Blob); throws an Error with `code`, `field`,
- * `status` and `problems` on a refusal, with code
- * `OFFLINE` when there is no network and `TIMEOUT` when nothing (or not all of the answer) came
- * within `timeoutMs`: a connected network that answers nothing, as in a crowd, must not leave a
- * page waiting for ever.
+ * Calls the service with a JSON `body` or a file (a Blob). Throws an Error with `code`, `field`,
+ * `status` and `problems` on a refusal; with code `OFFLINE` when there is no network; with code
+ * `TIMEOUT` when for `timeoutMs` nothing arrived: neither the answer's start nor, for a `binary`
+ * answer, its next part. A connected network that answers nothing, as in a crowd, must not leave
+ * a page waiting for ever, while a large download on a slow line goes on as long as it moves.
+ * `timeoutMs: null` waits for ever: a file sent takes as long as the line needs, and nothing of
+ * the answer can arrive before it is all sent.
  */
 export async function api(path, { method = 'GET', body, headers = {}, binary = false, timeoutMs = TIMEOUT_MS } = {}) {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let timer;
+  const moved = () => {
+    clearTimeout(timer);
+    if (timeoutMs !== null) timer = setTimeout(() => abort.abort(), timeoutMs);
+  };
+  moved();
   const init = { method, headers: { ...headers }, credentials: 'same-origin', signal: abort.signal };
   if (body instanceof Blob) {
     // A file is sent as it is, under its own type unless `headers` names one.
@@ -33,7 +38,8 @@ export async function api(path, { method = 'GET', body, headers = {}, binary = f
       if (abort.signal.aborted) throw e;
       throw Object.assign(new Error('网络不可用，请稍后再试'), { code: 'OFFLINE' });
     }
-    if (r.ok && binary) return { bytes: new Uint8Array(await r.arrayBuffer()), headers: r.headers };
+    moved();
+    if (r.ok && binary) return { bytes: await readAll(r, moved), headers: r.headers };
     const isJson = (r.headers.get('content-type') || '').includes('json');
     const data = isJson ? await r.json() : null;
     if (!r.ok) {
@@ -51,6 +57,28 @@ export async function api(path, { method = 'GET', body, headers = {}, binary = f
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The whole body of `r`, calling `onPart` as each part arrives. */
+async function readAll(r, onPart) {
+  if (!r.body) return new Uint8Array(0);
+  const reader = r.body.getReader();
+  const parts = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    onPart();
+    parts.push(value);
+    length += value.length;
+  }
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 const DB_NAME = 'ecard';

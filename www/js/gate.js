@@ -2,7 +2,7 @@
 // IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
 // counts and the queue of scan logs waiting to be uploaded.
 import init, { Gate, decodeQr } from '../pkg/gate.js';
-import { api, LONG_TIMEOUT_MS, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
+import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
 
 setupLargeText($('large'));
 registerServiceWorker();
@@ -108,11 +108,11 @@ const sync = oneAtATime(async () => {
   const stored = (await load('gate_bundles')) || [];
   const since = stored.length && stored.length < MAX_DELTAS ? gate.syncStatus(Date.now()).revocation_version : 0;
   const venue = venueId();
-  // A whole province's bundle can take a while on a slow line; a request that hangs must still
-  // end, or every later sync would queue behind it.
+  // A request that hangs ends (TIMEOUT), or every later sync would queue behind it; a whole
+  // province's bundle on a slow line goes on as long as it keeps arriving.
   const { bytes } = venue === null
-    ? await api(`/gates/bundle?since=${since}`, { binary: true, timeoutMs: LONG_TIMEOUT_MS })
-    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, timeoutMs: LONG_TIMEOUT_MS, headers: venueAuth() });
+    ? await api(`/gates/bundle?since=${since}`, { binary: true })
+    : await api(`/gates/bundle?since=${since}&venue=${venue}`, { binary: true, headers: venueAuth() });
   gate.loadBundle(bytes, Date.now());
   await save('gate_bundles', since === 0 ? [bytes] : [...stored, bytes]);
   showStatus('· 已同步');
