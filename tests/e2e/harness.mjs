@@ -223,21 +223,11 @@ export function testCredential(env, work, serial) {
  */
 export async function storeCard(page, { device, cred }) {
   const now = Math.floor(Date.now() / 1000);
+  // Through the pages' own store (www/js/common.js), so the test writes what the e-card reads.
   await page.evaluate(async ([secretHex, hex, renewFrom, expiresAt]) => {
-    const bytes = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
-    const db = await new Promise((resolve, reject) => {
-      const req = indexedDB.open('ecard', 1);
-      req.onupgradeneeded = () => req.result.createObjectStore('kv');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-    await new Promise((resolve, reject) => {
-      const tx = db.transaction('kv', 'readwrite');
-      tx.objectStore('kv').put(bytes(secretHex), 'device_secret');
-      tx.objectStore('kv').put({ hex, renew_from: renewFrom, expires_at: expiresAt }, 'credential');
-      tx.oncomplete = resolve;
-      tx.onerror = () => reject(tx.error);
-    });
+    const { save, fromHex } = await import('/js/common.js');
+    await save('device_secret', fromHex(secretHex));
+    await save('credential', { hex, renew_from: renewFrom, expires_at: expiresAt });
   }, [JSON.parse(readFileSync(device, 'utf8')).secret, readFileSync(cred).toString('hex'), now + 3600, now + 86400]);
 }
 
