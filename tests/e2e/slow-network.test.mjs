@@ -102,3 +102,34 @@ test('with a service that never answers, the e-card shows its code and the gate 
   });
   await gateCtx.close();
 });
+
+test('the card state stored on the phone shows first, and the service\'s replaces it', async () => {
+  const { env, work } = svc;
+  const files = testCredential(env, work, 7002);
+  const phone = await env.browser.newContext();
+  const page = await env.newPage(phone, '/style.css');
+  await storeCard(page, files);
+  // The phone last saw its card reported lost (临时挂失); the holder has since found it.
+  await page.evaluate(async () => {
+    const { save } = await import('/js/common.js');
+    await save('me', { masked_name: '王*', state: 'temp_lost' });
+  });
+  let answer;
+  const answered = new Promise((resolve) => { answer = resolve; });
+  await phone.route('**/api/me', async (route) => {
+    await answered;
+    await route.fulfill({ json: { masked_name: '王*', card: { state: 'normal' } } });
+  });
+  await phone.route('**/api/{time,ecard/credential}', () => {});
+  await page.goto(env.base + '/ecard.html');
+  await page.waitForSelector('#qr svg');
+  await page.waitForFunction(() => /临时挂失/.test(document.querySelector('#msg').textContent));
+  assert.match(await page.getAttribute('#msg', 'class'), /error/);
+
+  answer();
+  await page.waitForFunction(() => /正常/.test(document.querySelector('#state').textContent));
+  assert.equal(await page.textContent('#msg'), '', 'the stale warning is gone');
+  assert.deepEqual(await page.evaluate(async () => (await import('/js/common.js')).load('me')),
+    { masked_name: '王*', state: 'normal' }, 'the new state is stored for the next time offline');
+  await phone.close();
+});

@@ -100,10 +100,19 @@ async function main() {
     $('clock').textContent = `手机时间与标准时间相差约 ${Math.round(Math.abs(offset) / 60000)} 分钟，二维码已按标准时间生成。`;
     $('clock').classList.toggle('hidden', Math.abs(offset) <= 60_000);
   };
+  // The stored state shows first, then the service's: a card found again (解除挂失) clears the
+  // warning the stored state put up, and a card reported lost meanwhile puts it up.
+  let stateWarning = false;
   const showState = (state) => {
     if (!state) return;
     $('state').textContent = `卡片状态：${STATE_ZH[state] || state}`;
-    if (state !== 'normal') message(`卡片状态为“${STATE_ZH[state]}”，电子社保卡暂不能使用`);
+    if (state !== 'normal') {
+      message(`卡片状态为“${STATE_ZH[state] || state}”，电子社保卡暂不能使用`);
+      stateWarning = true;
+    } else if (stateWarning) {
+      message('');
+      stateWarning = false;
+    }
   };
 
   let step = -1;
@@ -191,7 +200,10 @@ async function main() {
   showState((await load('me'))?.state);
   cardState().then(showState);
   if (!firstUse) refresh().catch(() => {});
-  window.addEventListener('online', () => refresh().catch(() => {}));
+  window.addEventListener('online', () => {
+    cardState().then(showState);
+    refresh().catch(() => {});
+  });
 }
 
 main().catch((e) => message(`${e.message}`));
