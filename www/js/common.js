@@ -82,13 +82,34 @@ async function readAll(r, onPart) {
 }
 
 const DB_NAME = 'ecard';
+let dbPromise = null;
+
+/**
+ * The page's one connection to its database, opened on first use: every read and write shares
+ * it (opening one per call cost the e-card's first code a few milliseconds each and left the
+ * connections open). Opened again after the browser closes it or another tab upgrades it.
+ */
 function openDb() {
-  return new Promise((resolve, reject) => {
+  dbPromise ??= new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => req.result.createObjectStore('kv');
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
+    req.onsuccess = () => {
+      const db = req.result;
+      db.onversionchange = () => {
+        db.close();
+        dbPromise = null;
+      };
+      db.onclose = () => {
+        dbPromise = null;
+      };
+      resolve(db);
+    };
+    req.onerror = () => {
+      dbPromise = null;
+      reject(req.error);
+    };
   });
+  return dbPromise;
 }
 
 /** Reads a value stored on this device. */

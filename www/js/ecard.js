@@ -22,8 +22,8 @@ function message(text, link, kind = 'error') {
   }
 }
 
-async function deviceWallet() {
-  let secret = await load('device_secret');
+/** The phone's wallet from its stored device secret (`secret`), made and stored on first use. */
+async function deviceWallet(secret) {
   if (!secret) {
     const fresh = Wallet.generate();
     secret = fresh.secretKey();
@@ -81,15 +81,18 @@ async function cardState() {
 const STATE_ZH = { normal: '正常', temp_lost: '临时挂失', lost: '正式挂失', reissued: '已补换', cancelled: '已注销' };
 
 async function main() {
-  await init();
-  const wallet = await deviceWallet();
   // The first code is drawn from what the phone has stored: the clock offset it last learned and
   // its credential. A network can be connected and still answer nothing (a crowd at a scenic
-  // area), so nothing waits for it; what the service says arrives behind the code.
-  let offset = (await load('clock_offset')) || 0;
+  // area), so nothing waits for it; what the service says arrives behind the code. The stored
+  // values are read while the wasm package starts.
+  const [, secret, storedOffset, storedCred] = await Promise.all([
+    init(), load('device_secret'), load('clock_offset'), load('credential'),
+  ]);
+  const wallet = await deviceWallet(secret);
+  let offset = storedOffset || 0;
   const now = () => Date.now() - offset;
   const nowSecs = () => Math.floor(now() / 1000);
-  let cred = await load('credential');
+  let cred = storedCred;
 
   const showCredential = () => {
     const view = wallet.setCredential(fromHex(cred.hex));

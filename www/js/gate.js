@@ -327,11 +327,11 @@ async function startCamera() {
 }
 
 async function main() {
-  await init();
   $('scene').value = localStorage.getItem('gate_scene') || 'museum';
   $('venue').value = localStorage.getItem('gate_venue') || '';
   $('token').value = localStorage.getItem('gate_token') || '';
-  root = await rootKey();
+  // The stored root key is read while the wasm package starts.
+  [, root] = await Promise.all([init(), rootKey()]);
   gate = await buildGate();
   showStatus();
   await counts();
