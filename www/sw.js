@@ -3,7 +3,8 @@
 // refreshed in the background; the API is never cached.
 // A new name whenever a page needs a newer package (v6: the e-card page calls `Wallet.svgAt`):
 // the new worker then installs every asset together, so no page runs against an old package.
-const CACHE = 'ecard-v7';
+// v8: installs bypass the browser's HTTP cache, and the pages preload their packages.
+const CACHE = 'ecard-v8';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',
@@ -13,7 +14,10 @@ const ASSETS = [
 ];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(ASSETS)).then(() => self.skipWaiting()));
+  // Every asset from the service itself, not from the browser's HTTP cache: a copy kept there
+  // from before a release would put an old package beside new pages.
+  const fresh = ASSETS.map((url) => new Request(url, { cache: 'reload' }));
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(fresh)).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
@@ -32,12 +36,20 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
       const cached = await cache.match(event.request, { ignoreSearch: true });
+      // The service answers 304 for an unchanged file (its pages are `no-cache`), which the
+      // browser turns back into the copy it has: stored again only when its date changed, so
+      // opening the e-card does not rewrite the package on the phone's disk each time.
+      let stored = Promise.resolve();
       const fresh = fetch(event.request)
         .then((r) => {
-          if (r.ok) cache.put(event.request, r.clone());
+          const changed = !cached || !r.headers.get('last-modified')
+            || r.headers.get('last-modified') !== cached.headers.get('last-modified');
+          if (r.ok && changed) stored = cache.put(event.request, r.clone());
           return r;
         })
         .catch(() => cached);
+      // The worker stays up until the new copy is stored, also when the cached one answered.
+      event.waitUntil(fresh.then(() => stored).catch(() => {}));
       return cached || fresh;
     }),
   );

@@ -7,7 +7,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use common::{Backend, Harness, Jar, Person};
+use ecard::service::state::Config;
 use serde_json::json;
+use std::path::Path;
 
 async fn harness() -> Harness {
     Harness::start(Backend::Sqlite).await.expect("SQLite")
@@ -47,6 +49,42 @@ async fn api_answers_with_personal_data_are_not_cached() {
         assert_eq!(r.status, StatusCode::OK, "{path}");
         assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
     }
+}
+
+/// Pages and packages are checked with the service before each use, so a phone's offline cache
+/// never takes an old file after a release; unchanged ones cost a 304 with no body.
+#[tokio::test]
+async fn pages_and_packages_are_revalidated_and_unchanged_ones_answer_304() {
+    let config = Config {
+        www_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("../www"),
+        ..Config::default()
+    };
+    let h = Harness::start_configured(Backend::Sqlite, common::confirm_everything(), config)
+        .await
+        .expect("SQLite");
+    for path in ["/ecard.html", "/js/ecard.js", "/sw.js", "/style.css"] {
+        let r = h.get(&mut Jar::none(), path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-cache"), "{path}");
+        let modified = r
+            .header("last-modified")
+            .unwrap_or_else(|| panic!("{path}: no last-modified"))
+            .to_string();
+        let again = h
+            .request(
+                &mut Jar::none(),
+                Method::GET,
+                path,
+                &[("if-modified-since", &modified)],
+                Body::empty(),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{path}");
+        assert!(again.bytes.is_empty(), "{path}: a 304 has no body");
+    }
+    // The API's answers keep `no-store`.
+    let r = h.get(&mut Jar::none(), "/api/time").await;
+    assert_eq!(r.header("cache-control"), Some("no-store"));
 }
 
 #[tokio::test]

@@ -68,9 +68,18 @@ pub async fn secure(State(state): State<AppState>, req: Request, next: Next) -> 
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    if is_api && !h.contains_key(header::CACHE_CONTROL) {
-        // API answers may carry personal data: never stored by browsers or proxies.
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        let policy = if is_api {
+            // API answers may carry personal data: never stored by browsers or proxies.
+            "no-store"
+        } else {
+            // Pages, scripts and wasm packages: kept, but checked with the service before each
+            // use (`If-Modified-Since`, answered 304 with no body when unchanged). Without it a
+            // browser may reuse a file for a tenth of its age unchecked, so a phone could take a
+            // new page with an old wasm package into its offline cache after a release.
+            "no-cache"
+        };
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
 }
