@@ -66,40 +66,44 @@ test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeou
   let admittedTotal = 0;
   let rechecked = 0;
   let b = await launch(profile);
-  for (let k = 0; k < KILLS; k += 1) {
-    // Codes made now: valid for at least one 30-second step, long enough for a restart.
-    trace(`cycle ${k}`);
-    const done = [];
-    for (let i = 0; i < 3; i += 1) {
-      const text = testCode(keys, counter++);
-      const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => ({ admitted: r.admitted, code: r.code })), text);
-      assert.equal(v.admitted, true, `kill ${k}: a fresh code is refused (${v.code})`);
-      done.push(text);
-    }
-    // One more scan, killed while the gate stores it (after a random 0–40 ms).
-    const inflight = testCode(keys, counter++);
-    b.page.evaluate((t) => window.gateScan(t), inflight).catch(() => {});
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
-    await kill(b);
-    admittedTotal += done.length;
+  // A failed assertion must not leave the browser running: the test run would wait for it.
+  try {
+    for (let k = 0; k < KILLS; k += 1) {
+      // Codes made now: valid for at least one 30-second step, long enough for a restart.
+      trace(`cycle ${k}`);
+      const done = [];
+      for (let i = 0; i < 3; i += 1) {
+        const text = testCode(keys, counter++);
+        const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => ({ admitted: r.admitted, code: r.code })), text);
+        assert.equal(v.admitted, true, `kill ${k}: a fresh code is refused (${v.code})`);
+        done.push(text);
+      }
+      // One more scan, killed while the gate stores it (after a random 0–40 ms).
+      const inflight = testCode(keys, counter++);
+      b.page.evaluate((t) => window.gateScan(t), inflight).catch(() => {});
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+      await kill(b);
+      admittedTotal += done.length;
 
-    b = await launch(profile);
-    const status = await b.page.textContent('#sync-status');
-    assert.doesNotMatch(status, /损坏/, `kill ${k}: stored state reported corrupt: ${status}`);
-    assert.deepEqual(b.errors, [], `kill ${k}: page errors after restart`);
-    for (const text of done) {
-      const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), text);
-      assert.equal(v, 'REPLAYED', `kill ${k}: a code admitted before the kill is accepted again`);
-      rechecked += 1;
+      b = await launch(profile);
+      const status = await b.page.textContent('#sync-status');
+      assert.doesNotMatch(status, /损坏/, `kill ${k}: stored state reported corrupt: ${status}`);
+      assert.deepEqual(b.errors, [], `kill ${k}: page errors after restart`);
+      for (const text of done) {
+        const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), text);
+        assert.equal(v, 'REPLAYED', `kill ${k}: a code admitted before the kill is accepted again`);
+        rechecked += 1;
+      }
+      // The one in flight: stored (used) or never admitted; either way it cannot pass twice.
+      const first = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
+      assert.ok(['REPLAYED', 'ADMITTED'].includes(first), `kill ${k}: in-flight code gave ${first}`);
+      const second = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
+      assert.equal(second, 'REPLAYED');
+      const pending = Number(await b.page.textContent('#pending'));
+      assert.ok(Number.isInteger(pending) && pending >= 0, `kill ${k}: log queue unreadable`);
     }
-    // The one in flight: stored (used) or never admitted; either way it cannot pass twice.
-    const first = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
-    assert.ok(['REPLAYED', 'ADMITTED'].includes(first), `kill ${k}: in-flight code gave ${first}`);
-    const second = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
-    assert.equal(second, 'REPLAYED');
-    const pending = Number(await b.page.textContent('#pending'));
-    assert.ok(Number.isInteger(pending) && pending >= 0, `kill ${k}: log queue unreadable`);
+  } finally {
+    if (b.proc.exitCode === null && b.proc.signalCode === null) await kill(b);
   }
-  await kill(b);
   console.log(`gate kill test: ${KILLS} SIGKILLs, ${admittedTotal} codes admitted before a kill, ${rechecked} refused as used after restart`);
 });

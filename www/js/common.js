@@ -122,22 +122,30 @@ export async function load(key) {
   });
 }
 
-/** Stores a value on this device; resolves once the transaction has committed. */
+/**
+ * Writes are flushed to disk before they are acknowledged (`strict` durability). Chrome's default
+ * since version 121 is `relaxed`: its `complete` event may fire while the data is still on its way
+ * to disk, so a browser killed just then loses a write the page already acted on (a gate that
+ * let a code through, then forgot it was used: seen once in 20 SIGKILLs, tests/e2e/gate-kill).
+ */
+const DURABLE = { durability: 'strict' };
+
+/** Stores a value on this device; resolves once the transaction is committed and on disk. */
 export async function save(key, value) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction('kv', 'readwrite');
+    const tx = db.transaction('kv', 'readwrite', DURABLE);
     tx.objectStore('kv').put(value, key);
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
   });
 }
 
-/** Removes a stored value. */
+/** Removes a stored value; resolves once the removal is committed and on disk. */
 export async function remove(key) {
   const db = await openDb();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction('kv', 'readwrite');
+    const tx = db.transaction('kv', 'readwrite', DURABLE);
     tx.objectStore('kv').delete(key);
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
