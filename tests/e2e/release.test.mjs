@@ -38,11 +38,13 @@ test('a file changed by a release reaches a phone that keeps the pages offline',
 
   // The release: a changed style sheet, dated now.
   writeFileSync(join(www, 'style.css'), readFileSync(join(www, 'style.css'), 'utf8') + '\n/* release 2 */\n');
-  // The first use after it is served from the phone's copy and refreshes it behind; the next
-  // use has the new file.
-  await css();
-  await page.waitForFunction(async () => (await (await caches.open((await caches.keys())[0])).match('/style.css'))
-    ?.text().then((t) => t.includes('release 2')), null, { timeout: 10_000, polling: 100 });
-  assert.ok((await css()).includes('release 2'), 'the phone serves the new file');
+  // Each use is served from the phone's copy and refreshes it behind: within a few uses the
+  // phone has the new file (a browser left to guess would not ask for 3 days).
+  let uses = 0;
+  while (uses < 20 && !(await css()).includes('release 2')) {
+    uses += 1;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(uses < 20, 'the phone serves the new file');
   await ctx.close();
 });
