@@ -27,7 +27,10 @@ function freePort() {
 /** Chromium on a profile directory, as a process we can kill, driven over CDP. */
 async function launch(profile) {
   const port = await freePort();
-  const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `--remote-debugging-port=${port}`, 'about:blank'], { stdio: 'ignore' });
+  // Its own process group, so a kill takes the whole browser down at once (its renderer and
+  // storage processes too), as a crash or the system would: a new browser on the same profile
+  // never starts beside a dying one's processes.
+  const proc = spawn(CHROMIUM, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `--remote-debugging-port=${port}`, 'about:blank'], { stdio: 'ignore', detached: true });
   let browser;
   for (let i = 0; i < 100 && !browser; i += 1) {
     try {
@@ -49,11 +52,19 @@ async function launch(profile) {
   return { proc, browser, page, errors };
 }
 
-function kill(b) {
-  return new Promise((resolve) => {
-    b.proc.once('exit', resolve);
-    b.proc.kill('SIGKILL');
-  });
+/** SIGKILL to the browser's whole process group; resolves when none of them is left. */
+async function kill(b) {
+  const exited = new Promise((resolve) => b.proc.once('exit', resolve));
+  process.kill(-b.proc.pid, 'SIGKILL');
+  await exited;
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      process.kill(-b.proc.pid, 0);
+    } catch {
+      return; // no process of the group is left
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const trace = (m) => { if (process.env.TRACE) console.error(m); };
