@@ -125,8 +125,8 @@ export async function load(key) {
 /**
  * Writes are flushed to disk before they are acknowledged (`strict` durability). Chrome's default
  * since version 121 is `relaxed`: its `complete` event may fire while the data is still on its way
- * to disk, so a browser killed just then loses a write the page already acted on (a gate that
- * let a code through, then forgot it was used: seen once in 20 SIGKILLs, tests/e2e/gate-kill).
+ * to disk, so a device that loses power just then loses a write the page already acted on (a gate
+ * that let a code through would forget it was used).
  */
 const DURABLE = { durability: 'strict' };
 
