@@ -54,8 +54,13 @@ async function launch(profile) {
 
 /** SIGKILL to the browser's whole process group; resolves when none of them is left. */
 async function kill(b) {
-  const exited = new Promise((resolve) => b.proc.once('exit', resolve));
-  process.kill(-b.proc.pid, 'SIGKILL');
+  const running = b.proc.exitCode === null && b.proc.signalCode === null;
+  const exited = running && new Promise((resolve) => b.proc.once('exit', resolve));
+  try {
+    process.kill(-b.proc.pid, 'SIGKILL');
+  } catch {
+    return; // the group is already gone
+  }
   await exited;
   for (let i = 0; i < 100; i += 1) {
     try {
@@ -114,7 +119,7 @@ test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeou
       assert.ok(Number.isInteger(pending) && pending >= 0, `kill ${k}: log queue unreadable`);
     }
   } finally {
-    if (b.proc.exitCode === null && b.proc.signalCode === null) await kill(b);
+    await kill(b);
   }
   console.log(`gate kill test: ${KILLS} SIGKILLs, ${admittedTotal} codes admitted before a kill, ${rechecked} refused as used after restart`);
 });
