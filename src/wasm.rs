@@ -370,7 +370,30 @@ impl Gate {
         self.inner.save_replay()
     }
 
-    /// Restores a stored replay set; returns how many codes it still holds.
+    /// Marks the replay set lost at `now_ms` (the stored one is missing after a restart): codes
+    /// that could have been admitted before are refused until their time is up.
+    #[wasm_bindgen(js_name = markReplayLost)]
+    pub fn mark_replay_lost(&mut self, now_ms: f64) {
+        self.inner.mark_replay_lost(secs(now_ms));
+    }
+
+    /// The last moment (Unix milliseconds) the replay set was marked lost, or `undefined`.
+    #[wasm_bindgen(js_name = replayLostAt)]
+    pub fn replay_lost_at(&self) -> Option<f64> {
+        self.inner.replay_lost_at().map(|t| t as f64 * 1000.0)
+    }
+
+    /// Until when (Unix milliseconds) codes made before the loss are still refused, or
+    /// `undefined` when that is over or the set was never lost.
+    #[wasm_bindgen(js_name = replayLostUntil)]
+    pub fn replay_lost_until(&self, now_ms: f64) -> Option<f64> {
+        self.inner
+            .replay_lost_until(secs(now_ms))
+            .map(|t| t as f64 * 1000.0)
+    }
+
+    /// Restores a stored replay set; returns how many codes it still holds. On an error the
+    /// set is marked lost, as `markReplayLost` does.
     #[wasm_bindgen(js_name = restoreReplay)]
     pub fn restore_replay(&mut self, bytes: &[u8], now_ms: f64) -> Result<u32, JsValue> {
         let n = self

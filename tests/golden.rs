@@ -78,3 +78,21 @@ fn fixture_delta_matches_golden_file() {
     update("delta.hex", &hex);
     assert_eq!(hex, include_str!("golden/delta.hex"));
 }
+
+/// The replay-set file of `docs/FORMAT.md` section 5.7: the museum gate's set after admitting
+/// the golden code at `NOW`, then after the set was marked lost 5 s later.
+#[test]
+fn replay_set_file_matches_the_format_document() {
+    let mut gate = common::museum_gate();
+    assert!(gate.verify(CODE_TXT, common::NOW).admitted);
+    let entry = "00000001000000006b0b875c38ffbf93a9abfba11e0391737000";
+    assert_eq!(
+        hex::encode(gate.save_replay()),
+        format!("484e5250028000000000000000{entry}86ab64d3e249bbab")
+    );
+    gate.mark_replay_lost(common::NOW + 5);
+    assert_eq!(
+        hex::encode(gate.save_replay()),
+        format!("484e525002000000006b0b8725{entry}7807001759bcf6f4")
+    );
+}

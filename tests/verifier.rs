@@ -310,6 +310,91 @@ fn replays_stay_refused_after_a_restart() {
     assert!(museum_gate().restore_replay(&flipped, NOW).is_err());
 }
 
+/// A gate whose stored set of used codes is gone (the browser reset its database after a crash)
+/// must not admit a second time what it admitted before: every code that could have passed the
+/// time check before the loss is refused until its time is up; codes made after it pass.
+#[test]
+fn a_gate_that_lost_its_used_codes_admits_only_codes_made_after_the_loss() {
+    let mut before = museum_gate();
+    let used = museum_code_at(NOW);
+    assert!(before.verify(&used, NOW).admitted);
+
+    // The restarted gate found nothing stored: it marks the loss 5 s into the step.
+    let mut gate = museum_gate();
+    gate.mark_replay_lost(NOW + 5);
+    let v = gate.verify(&used, NOW + 5);
+    refused(&v, "REPLAY_STATE_LOST");
+    // The phone shows a code of step +2 (the first one nobody could have shown before) in 55 s.
+    assert!(v.message.contains("约 55 秒"), "{}", v.message);
+    // Never seen, but indistinguishable from one that was: a fresh counter, a phone 30 s ahead.
+    let counter = wallet().code_at(NOW + 5, 30, Scene::Museum, 1).unwrap();
+    refused(
+        &gate.verify(&counter.to_text(), NOW + 5),
+        "REPLAY_STATE_LOST",
+    );
+    refused(
+        &gate.verify(&museum_code_at(NOW + 30), NOW + 5),
+        "REPLAY_STATE_LOST",
+    );
+    // A refused code is not used up: the mark, not the set, refused it.
+    assert_eq!(gate.replay_len(), 0);
+    // The gate says so until the last code from before could pass (60 s steps, ±1 step).
+    assert_eq!(gate.replay_lost_until(NOW + 5), Some(NOW + 5 + 180));
+    assert_eq!(gate.replay_lost_until(NOW + 185), None);
+    assert_eq!(museum_gate().replay_lost_until(NOW), None);
+
+    // The mark is stored with the set and survives the next restart.
+    let saved = gate.save_replay();
+    let mut restarted = museum_gate();
+    assert_eq!(restarted.restore_replay(&saved, NOW + 20).unwrap(), 0);
+    assert_eq!(restarted.replay_lost_at(), Some(NOW + 5));
+    refused(&restarted.verify(&used, NOW + 20), "REPLAY_STATE_LOST");
+
+    // 30 s later a phone 30 s ahead shows step +2: made after the loss, it passes, once.
+    let fresh = museum_code_at(NOW + 60);
+    assert!(restarted.verify(&fresh, NOW + 35).admitted);
+    refused(&restarted.verify(&fresh, NOW + 36), "REPLAYED");
+    // Once the old codes' time is up, they fail the time check as they would anyway.
+    refused(&restarted.verify(&used, NOW + 60), "CLOCK_BEHIND");
+    assert!(restarted.verify(&museum_code_at(NOW + 60), NOW + 60).code == "REPLAYED");
+    assert!(
+        restarted
+            .verify(&museum_code_at(NOW + 90), NOW + 90)
+            .admitted
+    );
+}
+
+#[test]
+fn a_damaged_stored_set_is_treated_as_lost() {
+    let mut gate = museum_gate();
+    let used = museum_code_at(NOW);
+    assert!(gate.verify(&used, NOW).admitted);
+    let saved = gate.save_replay();
+    let mut flipped = saved.clone();
+    flipped[20] ^= 0x01;
+    for damaged in [&saved[..saved.len() - 1], &flipped[..], &[][..]] {
+        let mut restarted = museum_gate();
+        assert!(restarted.restore_replay(damaged, NOW + 10).is_err());
+        assert_eq!(restarted.replay_lost_at(), Some(NOW + 10));
+        refused(&restarted.verify(&used, NOW + 10), "REPLAY_STATE_LOST");
+    }
+    // Noticed in the next step: a phone with the right time passes from step +3, 55 s on.
+    let mut next_step = museum_gate();
+    assert!(next_step.restore_replay(&[], NOW + 35).is_err());
+    let v = next_step.verify(&museum_code_at(NOW + 35), NOW + 35);
+    refused(&v, "REPLAY_STATE_LOST");
+    assert!(v.message.contains("约 55 秒"), "{}", v.message);
+    refused(
+        &next_step.verify(&museum_code_at(NOW + 65), NOW + 35),
+        "REPLAY_STATE_LOST",
+    );
+    assert!(
+        next_step
+            .verify(&museum_code_at(NOW + 90), NOW + 65)
+            .admitted
+    );
+}
+
 #[test]
 fn clock_offsets_give_the_expected_verdicts() {
     // (phone clock minus gate clock, admitted?, words in the message)

@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(n, gate.replay_len());
                 assert!(n <= gate.policy().replay_capacity);
             }
-            Err(_) => assert_eq!(gate.replay_len(), 0),
+            Err(_) => {
+                assert_eq!(gate.replay_len(), 0);
+                assert_eq!(gate.replay_lost_at(), Some(now), "a damaged set was not marked lost");
+            }
         }
     }
     let v = gate.verify(code, NOW);

@@ -123,6 +123,9 @@ impl Gate {
         if self.replay.contains(&ReplayKey::of(&code)) {
             return Err(fail(Refusal::Replayed, Some(offset)));
         }
+        if let Some(wait) = self.forgotten(&code, now) {
+            return Err(fail(Refusal::ReplayStateLost(wait), Some(offset)));
+        }
         let scene = code.presentation.scene;
         if !self.policy.accepted_scenes.contains(&scene) {
             return Err(fail(
@@ -207,6 +210,24 @@ impl Gate {
         }
     }
 
+    /// When the replay set was lost at a moment this code could already pass the time check
+    /// (it may have been admitted then), the seconds until a phone with the right time shows a
+    /// code made after it.
+    fn forgotten(&self, code: &Code, now: i64) -> Option<i64> {
+        let lost_at = self.replay.lost_at()?;
+        let p = &code.presentation;
+        let step_secs = i64::from(p.step_secs);
+        let tolerance = i64::from(self.policy.tolerance_steps);
+        let step = i64::from(p.step);
+        if (step - tolerance) * step_secs > lost_at {
+            return None;
+        }
+        // The first step whose codes could not pass before `lost_at`: a phone whose clock is
+        // right shows it from `first × step_secs` on.
+        let first = lost_at.div_euclid(step_secs) + tolerance + 1;
+        Some((first * step_secs - now).max(1))
+    }
+
     /// Returns whether the synced data is stale (only possible under [`StalePolicy::Warn`]).
     fn check_revocation(&self, code: &Code, now: i64) -> Result<bool, Refusal> {
         let stale = self.synced.is_stale(now);
@@ -224,10 +245,45 @@ impl Gate {
         self.replay.to_bytes()
     }
 
-    /// Restores a stored replay set (after a restart), so used codes stay refused.
+    /// Restores a stored replay set (after a restart), so used codes stay refused. Bytes that
+    /// do not read as a saved set (torn, altered) leave the gate's set marked lost at `now`, as
+    /// [`mark_replay_lost`](Self::mark_replay_lost) does: a damaged record must not reopen the
+    /// codes it held.
     pub fn restore_replay(&mut self, bytes: &[u8], now: i64) -> Result<usize, WireError> {
-        self.replay = ReplaySet::from_bytes(bytes, self.policy.replay_capacity, now)?;
-        Ok(self.replay.len())
+        match ReplaySet::from_bytes(bytes, self.policy.replay_capacity, now) {
+            Ok(set) => {
+                self.replay = set;
+                Ok(self.replay.len())
+            }
+            Err(e) => {
+                self.replay.mark_lost(now);
+                Err(e)
+            }
+        }
+    }
+
+    /// Records that the stored replay set was lost (missing or unreadable after a restart) at
+    /// `now`: until their time is up, codes that could have been admitted before are refused
+    /// with [`Refusal::ReplayStateLost`] instead of being admitted a second time. Save the set
+    /// afterwards, so the mark survives the next restart.
+    pub fn mark_replay_lost(&mut self, now: i64) {
+        self.replay.mark_lost(now);
+    }
+
+    /// The last moment the replay set was marked lost, if ever.
+    pub fn replay_lost_at(&self) -> Option<i64> {
+        self.replay.lost_at()
+    }
+
+    /// Until when codes made before the loss can still reach check 16a and be refused with
+    /// [`Refusal::ReplayStateLost`] (the longest step's codes included), if that is after `now`:
+    /// how long the gate should tell its staff why holders must wait.
+    pub fn replay_lost_until(&self, now: i64) -> Option<i64> {
+        let lost_at = self.replay.lost_at()?;
+        let window =
+            (2 * i64::from(self.policy.tolerance_steps) + 1) * i64::from(self.policy.max_step_secs);
+        let until = lost_at.saturating_add(window);
+        (until > now).then_some(until)
     }
 
     /// Number of codes remembered as used.

@@ -50,6 +50,9 @@ pub enum Refusal {
     Revoked(RevocationReason),
     /// This code was already used at this gate.
     Replayed,
+    /// The gate's record of used codes was lost after this code could have been used, so it
+    /// cannot tell whether it was: a code made about this many seconds later will pass.
+    ReplayStateLost(i64),
     /// The code was made for another scene than this gate accepts.
     WrongScene {
         /// The scene in the code.
@@ -110,6 +113,7 @@ impl Refusal {
             BundleStale => "BUNDLE_STALE",
             Revoked(_) => "REVOKED",
             Replayed => "REPLAYED",
+            ReplayStateLost(_) => "REPLAY_STATE_LOST",
             WrongScene { .. } => "WRONG_SCENE",
             BookingsNotSynced => "BOOKINGS_NOT_SYNCED",
             NoBooking => "NO_BOOKING",
@@ -148,6 +152,10 @@ impl Refusal {
             BundleStale => "闸机数据已过期，请管理员联网同步".into(),
             Revoked(r) => format!("该卡{}，不能使用", r.label_zh()),
             Replayed => "该二维码已使用过，请刷新后重新出示".into(),
+            ReplayStateLost(wait) => format!(
+                "闸机的已用码记录丢失，无法确认此码未被使用：请等手机上的二维码刷新（约{}）后重新出示",
+                duration_zh(*wait)
+            ),
             WrongScene { code, gate } => format!(
                 "这是“{}”二维码，请在手机上选择“{}”后重新出示",
                 code.label_zh(),

@@ -4,6 +4,11 @@
 // browser process is killed with SIGKILL while a scan is being stored. After each restart with
 // the same profile the gate must load without a corrupt-state message, every code it admitted
 // before must be refused as used, and the queued scan logs must still be readable.
+//
+// Chrome may find the database corrupt after a kill and delete it (seen once in CI, not here in
+// 60 kills): the gate then finds its used codes gone, refuses every code that could have been
+// used (REPLAY_STATE_LOST) and admits only codes made after the loss. The test accepts that
+// refusal for a code admitted before, counts such restarts and makes its next codes late enough.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -81,6 +86,16 @@ test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeou
   let counter = 0;
   let admittedTotal = 0;
   let rechecked = 0;
+  let losses = 0;
+  let lastLoss = null;
+  // Phone time from which codes pass: after a loss, codes of the two steps around it do not.
+  let passFrom = 0;
+  const freshCode = async () => {
+    // A code one step ahead of the gate's clock passes: wait until `passFrom` is at most that.
+    const wait = (passFrom - 30) * 1000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait + 200));
+    return testCode(keys, counter++, undefined, Math.max(Math.floor(Date.now() / 1000), passFrom));
+  };
   let b = await launch(profile);
   // A failed assertion must not leave the browser running: the test run would wait for it.
   try {
@@ -89,37 +104,45 @@ test('the gate keeps its used codes and log queue through 20 SIGKILLs', { timeou
       trace(`cycle ${k}`);
       const done = [];
       for (let i = 0; i < 3; i += 1) {
-        const text = testCode(keys, counter++);
+        const text = await freshCode();
         const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => ({ admitted: r.admitted, code: r.code })), text);
         assert.equal(v.admitted, true, `kill ${k}: a fresh code is refused (${v.code})`);
         done.push(text);
       }
       // One more scan, killed while the gate stores it (after a random 0–40 ms).
-      const inflight = testCode(keys, counter++);
+      const inflight = await freshCode();
       b.page.evaluate((t) => window.gateScan(t), inflight).catch(() => {});
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
       await kill(b);
       admittedTotal += done.length;
 
       b = await launch(profile);
+      const restarted = Math.floor(Date.now() / 1000);
       const status = await b.page.textContent('#sync-status');
       assert.doesNotMatch(status, /损坏/, `kill ${k}: stored state reported corrupt: ${status}`);
       assert.deepEqual(b.errors, [], `kill ${k}: page errors after restart`);
       for (const text of done) {
         const v = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), text);
-        assert.equal(v, 'REPLAYED', `kill ${k}: a code admitted before the kill is accepted again`);
+        assert.ok(['REPLAYED', 'REPLAY_STATE_LOST'].includes(v), `kill ${k}: a code admitted before the kill gave ${v}`);
         rechecked += 1;
+      }
+      const lost = await b.page.$eval('#replay-lost', (el) => (el.classList.contains('hidden') ? null : el.textContent));
+      if (lost && lost !== lastLoss) {
+        losses += 1;
+        lastLoss = lost;
+        console.log(`kill ${k}: the gate restarted without its used codes: ${lost}`);
+        passFrom = (Math.floor(restarted / 30) + 2) * 30;
       }
       // The one in flight: stored (used) or never admitted; either way it cannot pass twice.
       const first = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
-      assert.ok(['REPLAYED', 'ADMITTED'].includes(first), `kill ${k}: in-flight code gave ${first}`);
+      assert.ok(['REPLAYED', 'ADMITTED', 'REPLAY_STATE_LOST'].includes(first), `kill ${k}: in-flight code gave ${first}`);
       const second = await b.page.evaluate((t) => window.gateScan(t).then((r) => r.code), inflight);
-      assert.equal(second, 'REPLAYED');
+      assert.equal(second, first === 'REPLAY_STATE_LOST' ? first : 'REPLAYED');
       const pending = Number(await b.page.textContent('#pending'));
       assert.ok(Number.isInteger(pending) && pending >= 0, `kill ${k}: log queue unreadable`);
     }
   } finally {
     await kill(b);
   }
-  console.log(`gate kill test: ${KILLS} SIGKILLs, ${admittedTotal} codes admitted before a kill, ${rechecked} refused as used after restart`);
+  console.log(`gate kill test: ${KILLS} SIGKILLs, ${admittedTotal} codes admitted before a kill, ${rechecked} refused after restart, ${losses} restarts without the used codes`);
 });

@@ -239,9 +239,13 @@ export async function showToGate(gate, png) {
   }, png.toString('base64'));
 }
 
-/** A museum code for now from `testCredential`'s files, counter `n`; with `png`, also its PNG. */
-export function testCode({ device, cred }, n, png) {
+/**
+ * A museum code from `testCredential`'s files, counter `n`; with `png`, also its PNG; made at
+ * phone time `at` (Unix seconds) when given, else now.
+ */
+export function testCode({ device, cred }, n, png, at) {
   const args = ['code', '--device-key', device, '--credential', cred, '--scene', 'museum', '--counter', String(n)];
   if (png) args.push('--png', png);
+  if (at !== undefined) args.push('--time', String(at));
   return execFileSync(BIN, args).toString().trim().split('\n')[0];
 }

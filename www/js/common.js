@@ -85,6 +85,14 @@ const DB_NAME = 'ecard';
 let dbPromise = null;
 
 /**
+ * Where the pages note that the browser threw their database away: Chrome deletes a database it
+ * finds corrupt (after a crash, a full disk) and says so only in that open's `upgradeneeded`
+ * event (`dataLoss: 'total'`). The note outlives the event, whichever page of the origin opened
+ * the database first; the gate reads it (its used codes were in there) and removes it.
+ */
+export const DATA_LOSS_NOTE = 'idb_data_loss';
+
+/**
  * The page's one connection to its database, opened on first use: every read and write shares
  * it (opening one per call cost the e-card's first code a few milliseconds each and left the
  * connections open). Opened again after the browser closes it or another tab upgrades it.
@@ -92,7 +100,12 @@ let dbPromise = null;
 function openDb() {
   dbPromise ??= new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore('kv');
+    req.onupgradeneeded = (e) => {
+      if (e.dataLoss && e.dataLoss !== 'none') {
+        localStorage.setItem(DATA_LOSS_NOTE, e.dataLossMessage || e.dataLoss);
+      }
+      req.result.createObjectStore('kv');
+    };
     req.onsuccess = () => {
       const db = req.result;
       db.onversionchange = () => {

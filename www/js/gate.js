@@ -2,13 +2,38 @@
 // IndexedDB: the pinned root key, the synced bundles, the set of codes already used, today's
 // counts and the queue of scan logs waiting to be uploaded.
 import init, { Gate, decodeQr } from '../pkg/gate.js';
-import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime } from './common.js';
+import { api, $, load, save, setupLargeText, registerServiceWorker, formatTime, DATA_LOSS_NOTE } from './common.js';
 
 setupLargeText($('large'));
 registerServiceWorker();
 
 const SCENE_ZH = { museum: '博物馆', library: '图书馆', scenic_area: '景区', general: '通用' };
 const MAX_DELTAS = 30;
+/**
+ * Set once this gate has stored a used-code set: from then on, finding none means it was lost.
+ * Kept outside IndexedDB, in two places: localStorage (Chrome writes it to disk seconds later)
+ * and an empty file in the origin's private file system (on disk once created).
+ */
+const REPLAY_STORED = 'gate_replay_stored';
+let replayStoredMarked = false;
+
+async function markReplayStored() {
+  localStorage.setItem(REPLAY_STORED, '1');
+  try {
+    await (await navigator.storage.getDirectory()).getFileHandle(REPLAY_STORED, { create: true });
+  } catch { /* no private file system: localStorage alone */ }
+  replayStoredMarked = true;
+}
+
+async function replayStoredBefore() {
+  if (localStorage.getItem(REPLAY_STORED)) return true;
+  try {
+    await (await navigator.storage.getDirectory()).getFileHandle(REPLAY_STORED);
+    return true;
+  } catch {
+    return false;
+  }
+}
 let gate;
 let root;
 
@@ -58,13 +83,23 @@ async function rebuildGate() {
   }
   const old = gate;
   // Codes the old gate admitted while the new one was being built (it restored the stored set
-  // before they were saved) stay used: its set is carried over, with no await in between.
-  if (old) fresh.restoreReplay(old.saveReplay(), Date.now());
+  // before they were saved) stay used: its set is carried over, with no await in between, and
+  // so does a loss the new one found.
+  if (old) {
+    const lostAt = fresh.replayLostAt();
+    fresh.restoreReplay(old.saveReplay(), Date.now());
+    if (lostAt !== undefined) fresh.markReplayLost(lostAt);
+  }
   gate = fresh;
   old?.free();
 }
 
-/** A fresh gate with every stored bundle applied in order and the replay set restored. */
+/**
+ * A fresh gate with every stored bundle applied in order and the replay set restored. A set
+ * that is unreadable, or missing after this gate stored one (the browser reset its database),
+ * leaves the gate unable to tell which codes it admitted: the set is marked lost now, so codes
+ * that could have been used are refused until their time is up, and stored before any scan.
+ */
 async function buildGate() {
   const policy = { scene: $('scene').value };
   if (venueId() !== null) policy.venue_id = venueId();
@@ -73,13 +108,45 @@ async function buildGate() {
     try { g.loadBundle(bytes, Date.now()); } catch { /* a stored bundle older than the rest */ }
   }
   const replay = await load('gate_replay');
+  // Read after the database was opened: the open is what notes a reset.
+  const reset = localStorage.getItem(DATA_LOSS_NOTE);
+  let lost = false;
   if (replay) {
-    try { g.restoreReplay(replay, Date.now()); } catch (e) { showStatus(`已用码记录损坏，已清空：${e.message}`); }
+    try {
+      g.restoreReplay(replay, Date.now());
+    } catch {
+      lost = true; // the gate marked its set lost
+    }
+  } else if (reset !== null || await replayStoredBefore()) {
+    g.markReplayLost(Date.now());
+    lost = true;
   }
+  if (lost) {
+    await markReplayStored();
+    await save('gate_replay', g.saveReplay());
+  }
+  if (reset !== null) localStorage.removeItem(DATA_LOSS_NOTE);
   return g;
 }
 
+let replayLostTimer;
+
+/** While codes from before a loss of the used-code set are refused, says why, and until when. */
+function showReplayLost() {
+  const now = Date.now();
+  const until = gate.replayLostUntil(now);
+  const el = $('replay-lost');
+  el.classList.toggle('hidden', until === undefined);
+  clearTimeout(replayLostTimer);
+  if (until === undefined) return;
+  el.textContent = `本机的已用码记录于 ${formatTime(gate.replayLostAt() / 1000)} 丢失（浏览器存储被重置或损坏）。`
+    + `为防止一码多次入场，此前生成的二维码不予通过：请持卡人等手机上的二维码刷新后再扫。`
+    + `${formatTime(until / 1000)} 后恢复正常。`;
+  replayLostTimer = setTimeout(showReplayLost, until - now + 1000);
+}
+
 function showStatus(extra = '') {
+  showReplayLost();
   const s = gate.syncStatus(Date.now());
   $('sync-status').textContent = s.trust_version
     ? `数据版本：信任列表 v${s.trust_version}，吊销列表 v${s.revocation_version}（${s.revoked_count} 张）· 生成于 ${formatTime(s.issued_at)} ${extra}`
@@ -253,6 +320,9 @@ async function scan(text) {
   // The used-code set is stored before the gate opens, so a reload never reopens a replay.
   if (v.admitted) {
     try {
+      // Marked first: a set that is then missing reads as lost, never as a gate that admitted
+      // nothing.
+      if (!replayStoredMarked) await markReplayStored();
       await save('gate_replay', gate.saveReplay());
     } catch (e) {
       v = notStored(v, e);
