@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
 import { withService, CHROMIUM, CHROMIUM_ARGS, testCredential, testCode } from './harness.mjs';
@@ -58,7 +59,28 @@ async function launch(profile) {
   return { proc, browser, page, errors };
 }
 
-/** SIGKILL to the browser's whole process group; resolves when none of them is left. */
+/** Processes of group `pgid` still running (zombies, dead but not yet reaped, do not count). */
+function groupMembers(pgid) {
+  const left = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') left.push(pid);
+  }
+  return left;
+}
+
+/**
+ * SIGKILL to the browser's whole process group; resolves when none of them runs any more. A
+ * process busy in the kernel (writing to a loaded disk) dies only when that returns: a browser
+ * started before then would find the profile's storage still held by the old one.
+ */
 async function kill(b) {
   const running = b.proc.exitCode === null && b.proc.signalCode === null;
   const exited = running && new Promise((resolve) => b.proc.once('exit', resolve));
@@ -68,14 +90,13 @@ async function kill(b) {
     return; // the group is already gone
   }
   await exited;
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      process.kill(-b.proc.pid, 0);
-    } catch {
-      return; // no process of the group is left
-    }
+  const started = Date.now();
+  while (groupMembers(b.proc.pid).length) {
+    assert.ok(Date.now() - started < 30_000, `processes of the killed browser still run after 30 s: ${groupMembers(b.proc.pid)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  const waited = Date.now() - started;
+  if (waited > 1000) console.log(`the killed browser's last process ended ${waited} ms after the browser`);
 }
 
 const trace = (m) => { if (process.env.TRACE) console.error(m); };
