@@ -17,8 +17,11 @@ const MAX_DELTAS = 30;
 const REPLAY_STORED = 'gate_replay_stored';
 let replayStoredMarked = false;
 
+/** Never fails: each place that cannot be written leaves the other. */
 async function markReplayStored() {
-  localStorage.setItem(REPLAY_STORED, '1');
+  try {
+    localStorage.setItem(REPLAY_STORED, '1');
+  } catch { /* localStorage full: the file alone */ }
   try {
     await (await navigator.storage.getDirectory()).getFileHandle(REPLAY_STORED, { create: true });
   } catch { /* no private file system: localStorage alone */ }
@@ -123,7 +126,9 @@ async function buildGate() {
   }
   if (lost) {
     await markReplayStored();
-    await save('gate_replay', g.saveReplay());
+    // A gate that cannot store the mark still starts: the mark holds in its memory, and every
+    // admission stores the set with it (or is not let through).
+    await save('gate_replay', g.saveReplay()).catch(() => {});
   }
   if (reset !== null) localStorage.removeItem(DATA_LOSS_NOTE);
   return g;
