@@ -5,8 +5,8 @@
 // the same profile the gate must load without a corrupt-state message, every code it admitted
 // before must be refused as used, and the queued scan logs must still be readable.
 //
-// Chrome may find the database corrupt after a kill and delete it (seen once in CI, not here in
-// 60 kills): the gate then finds its used codes gone, refuses every code that could have been
+// Chrome may find the database corrupt after a kill and delete it (seen once in CI, never in
+// 223 kills here): the gate then finds its used codes gone, refuses every code that could have been
 // used (REPLAY_STATE_LOST) and admits only codes made after the loss. The test accepts that
 // refusal for a code admitted before, counts such restarts and makes its next codes late enough.
 import { test } from 'node:test';
