@@ -7,6 +7,7 @@
 
 #[cfg(feature = "wallet")]
 use ed25519_dalek::SigningKey;
+#[cfg(any(feature = "wallet", feature = "gate", feature = "rules"))]
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -124,6 +125,7 @@ export interface CodeView {
 }
 "#;
 
+#[cfg(any(feature = "wallet", feature = "gate", feature = "rules"))]
 fn js_error(code: &str, message: impl std::fmt::Display) -> JsValue {
     let err = js_sys::Error::new(&message.to_string());
     let _ = js_sys::Reflect::set(&err, &"code".into(), &code.into());

@@ -65,8 +65,8 @@ export function parseCode(text) {
   };
 }
 
-const issuerMessage = (p) => concat(CRED_TAG, p.body);
-const deviceMessage = (credential, presentation) => concat(CODE_TAG, credential, presentation);
+export const issuerMessage = (p) => concat(CRED_TAG, p.body);
+export const deviceMessage = (credential, presentation) => concat(CODE_TAG, credential, presentation);
 
 /** A greyscale frame (width × height) with the matrix drawn at `scale` pixels per module. */
 export function frame(m, { width = 640, height = 480, scale = 5, dark = 24, light = 226 } = {}) {
