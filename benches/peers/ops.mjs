@@ -198,9 +198,25 @@ function noise(src, amp) {
 }
 
 /**
+ * node-qrcode's pipeline, as the peers use it: `QRCode` is its core (`lib/core/qrcode.js`,
+ * what `require('qrcode').create` is), `svgTag` its SVG renderer. In Node both come from
+ * `require`, in the browser page from `cjs.mjs`.
+ */
+export function nodeQrcode(QRCode, svgTag) {
+  const opts = { errorCorrectionLevel: 'M' };
+  return {
+    qrSvg: (text) => svgTag.render(QRCode.create(text, opts), {}),
+    qrMatrix: (text) => {
+      const q = QRCode.create(text, opts);
+      return { width: q.modules.size, dark: Array.from(q.modules.data, (b) => b === 1), version: q.version };
+    },
+  };
+}
+
+/**
  * The contenders per operation. `lib`: { wallet, gate (the wasm packages), ed (@noble/ed25519,
  * sha512 set), nacl (tweetnacl), subtle (WebCrypto, may be null), jsQR, qrSvg (text → SVG,
- * node-qrcode; null in the browser), qrMatrix (text → {width, dark}, node-qrcode), fixtures }.
+ * node-qrcode), qrMatrix (text → {width, dark}, node-qrcode): see `nodeQrcode`, fixtures }.
  */
 export async function contenders(lib) {
   const { wallet: W, gate: G, ed, nacl, subtle, jsQR, fixtures } = lib;

@@ -48,9 +48,6 @@ async function nodeLibs() {
   const ed = await import('@noble/ed25519');
   const { sha512 } = await import('@noble/hashes/sha512');
   ed.etc.sha512Sync = (...m) => sha512(ed.etc.concatBytes(...m));
-  const QRCode = require('qrcode');
-  const svgTag = require('qrcode/lib/renderer/svg-tag');
-  const qrOpts = { errorCorrectionLevel: 'M' };
   return {
     wallet: await load('wallet'),
     gate: await load('gate'),
@@ -58,11 +55,7 @@ async function nodeLibs() {
     nacl: require('tweetnacl'),
     subtle: globalThis.crypto.subtle,
     jsQR: require('jsqr'),
-    qrSvg: (text) => svgTag.render(QRCode.create(text, qrOpts), {}),
-    qrMatrix: (text) => {
-      const q = QRCode.create(text, qrOpts);
-      return { width: q.modules.size, dark: Array.from(q.modules.data, (b) => b === 1), version: q.version };
-    },
+    ...ops.nodeQrcode(require('qrcode'), require('qrcode/lib/renderer/svg-tag')),
     fixtures,
   };
 }
