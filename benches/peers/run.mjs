@@ -33,6 +33,9 @@ if (!args.has('--no-build')) sh('python3', ['scripts/build-wasm.py', 'wallet', '
 if (!args.has('--no-native') && !args.has('--paired')) sh('cargo', ['bench', '--bench', 'core']);
 
 const require = createRequire(join(here, 'package.json'));
+// node-qrcode for the Chromium pages, as one script (served from the repository's root).
+const { writeQrcodeBundle } = await import('./bundle.mjs');
+writeQrcodeBundle(join(here, 'package.json'), join(root, 'target/bench-peers/node-qrcode.js'));
 const ops = await import('./ops.mjs');
 const { withChromium } = await import('./chromium.mjs');
 const read = (p) => readFileSync(join(root, p));
@@ -128,15 +131,20 @@ async function browserResults() {
     await page.goto(`${base}/benches/peers/page.html`);
     await page.waitForFunction(() => window.bench, null, { timeout: 60_000 });
     const { results, pairs } = await page.evaluate((n) => window.bench.run(n), N);
-    const cold = [];
+    // Cold starts, each in a fresh context, the wasm page and the JavaScript one in turn.
+    const cold = { 'cold.html': [], 'cold-js.html': [] };
     for (let i = 0; i < 10; i++) {
-      const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      await p.goto(`${base}/benches/peers/cold.html`);
-      cold.push(await p.waitForFunction(() => window.coldMs, null, { timeout: 60_000 }).then((h) => h.jsonValue()));
-      await ctx.close();
+      for (const [file, times] of Object.entries(cold)) {
+        const ctx = await browser.newContext();
+        const p = await ctx.newPage();
+        p.on('pageerror', (e) => console.error(`${file}:`, e));
+        await p.goto(`${base}/benches/peers/${file}`);
+        times.push(await p.waitForFunction(() => window.coldMs, null, { timeout: 60_000 }).then((h) => h.jsonValue()));
+        await ctx.close();
+      }
     }
-    results.push({ op: 'cold start', name: 'wasm (wallet package)', ...ops.stats(cold) });
+    results.push({ op: 'cold start', name: 'wasm (wallet package)', ...ops.stats(cold['cold.html']) });
+    results.push({ op: 'cold start', name: '@noble/ed25519 + node-qrcode', ...ops.stats(cold['cold-js.html']) });
     return { results, pairs };
   });
 }
@@ -219,6 +227,7 @@ for (const [op, peer, target] of [
   ['gate verify', 'WebCrypto (phone key imported from each code)', '≤ 1.0'],
   ['gate verify', 'WebCrypto (one phone key imported in advance)', '(reference)'],
   ['camera decode', 'jsQR', '≤ 1.0'],
+  ['cold start', '@noble/ed25519', '(no target)'],
 ]) {
   say(`| ${op}: wasm ÷ ${peer} | ${target} | ${ratio(nodeRes, op, peer)} | ${ratio(chrome, op, peer)} |`);
 }
