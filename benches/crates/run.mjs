@@ -65,6 +65,7 @@ const lib = {
   fixtures,
 };
 print('Node', await survey.measure(await survey.contenders(lib), { rounds }));
+console.log(`wide arithmetic (i64.mul_wide_u) in Node's WebAssembly: ${survey.wideArithmetic() ? 'yes' : 'no'}`);
 
 if (!args.includes('--no-browser')) {
   const { withChromium } = await import('../peers/chromium.mjs');
@@ -73,7 +74,7 @@ if (!args.includes('--no-browser')) {
     page.on('pageerror', (e) => console.error('page error:', e));
     await page.goto(`${base}/benches/crates/page.html`);
     await page.waitForFunction(() => window.ready, null, { timeout: 60_000 });
-    console.log(`\n(Chromium ${browser.version()})`);
+    console.log(`\n(Chromium ${browser.version()}; wide arithmetic (i64.mul_wide_u) in its WebAssembly: ${(await page.evaluate(() => window.wide)) ? 'yes' : 'no'})`);
     return page.evaluate((r) => window.survey({ rounds: r }), rounds);
   });
   print('Chromium', rows);

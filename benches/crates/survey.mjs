@@ -116,3 +116,17 @@ export async function measure(list, { rounds = 40, calls = 50, warm = 1500 } = {
     return { name: c.name, median: s[s.length >> 1], low: s[Math.floor(s.length * 0.1)], high: s[Math.floor(s.length * 0.9)] };
   });
 }
+
+/**
+ * Whether this engine has WebAssembly's wide arithmetic (`i64.mul_wide_u`, the 64 × 64 → 128-bit
+ * product that 64-bit field arithmetic needs): a one-function module using it, validated, next
+ * to the same module with `i64.mul` (which must validate, or the check itself is wrong).
+ */
+export function wideArithmetic() {
+  // (func (param i64 i64) (result i64 i64) local.get 0 local.get 1 <op>)
+  const module = (op) => new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 8, 1, 0x60, 2, 0x7e, 0x7e, 2, 0x7e, 0x7e,
+    3, 2, 1, 0, 7, 5, 1, 1, 0x6d, 0, 0, 10, 8 + op.length, 1, 6 + op.length, 0, 0x20, 0, 0x20, 1, ...op, 0x0b]);
+  // i64.mul leaves one value: the second result is local 0 again.
+  if (!WebAssembly.validate(module([0x7e, 0x20, 0]))) throw new Error('the control module does not validate');
+  return WebAssembly.validate(module([0xfc, 0x16]));
+}
