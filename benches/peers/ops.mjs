@@ -200,7 +200,7 @@ function noise(src, amp) {
 /**
  * node-qrcode's pipeline, as the peers use it: `QRCode` is its core (`lib/core/qrcode.js`,
  * what `require('qrcode').create` is), `svgTag` its SVG renderer. In Node both come from
- * `require`, in the browser page from `cjs.mjs`.
+ * `require`, in the browser pages from the one script `bundle.mjs` writes.
  */
 export function nodeQrcode(QRCode, svgTag) {
   const opts = { errorCorrectionLevel: 'M' };
