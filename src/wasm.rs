@@ -394,8 +394,9 @@ impl Gate {
             .map(|t| t as f64 * 1000.0)
     }
 
-    /// Restores a stored replay set; returns how many codes it still holds. On an error the
-    /// set is marked lost, as `markReplayLost` does.
+    /// Restores a stored replay set; returns how many codes it still holds. A loss the gate
+    /// already knows of stays marked. On an error the set is marked lost, as `markReplayLost`
+    /// does.
     #[wasm_bindgen(js_name = restoreReplay)]
     pub fn restore_replay(&mut self, bytes: &[u8], now_ms: f64) -> Result<u32, JsValue> {
         let n = self

@@ -310,6 +310,39 @@ fn replays_stay_refused_after_a_restart() {
     assert!(museum_gate().restore_replay(&flipped, NOW).is_err());
 }
 
+/// A gate rebuilt while running takes over the running one's set (`www/js/gate.js`): a loss the
+/// rebuilt gate found must survive that restore of a set saved without it.
+#[test]
+fn restoring_a_set_keeps_a_loss_the_gate_already_knows_of() {
+    let mut running = museum_gate();
+    let used = museum_code_at(NOW);
+    assert!(running.verify(&used, NOW).admitted);
+    let mut rebuilt = museum_gate();
+    rebuilt.mark_replay_lost(NOW + 5);
+    assert_eq!(
+        rebuilt
+            .restore_replay(&running.save_replay(), NOW + 6)
+            .unwrap(),
+        1
+    );
+    assert_eq!(rebuilt.replay_lost_at(), Some(NOW + 5));
+    refused(&rebuilt.verify(&used, NOW + 6), "REPLAYED");
+    refused(
+        &rebuilt.verify(&museum_code_at(NOW + 30), NOW + 6),
+        "REPLAY_STATE_LOST",
+    );
+    // The later of two marks holds: a set stored with an older loss does not move it back.
+    let mut older = museum_gate();
+    older.mark_replay_lost(NOW + 1);
+    assert_eq!(
+        rebuilt
+            .restore_replay(&older.save_replay(), NOW + 7)
+            .unwrap(),
+        0
+    );
+    assert_eq!(rebuilt.replay_lost_at(), Some(NOW + 5));
+}
+
 /// A gate whose stored set of used codes is gone (the browser reset its database after a crash)
 /// must not admit a second time what it admitted before: every code that could have passed the
 /// time check before the loss is refused until its time is up; codes made after it pass.

@@ -5,7 +5,7 @@
 // the new worker then installs every asset together, so no page runs against an old package.
 // v8: installs bypass the browser's HTTP cache, and the pages preload their packages.
 // v9: the gate page marks a lost used-code set (`Gate.markReplayLost`, `replayLostUntil`).
-const CACHE = 'ecard-v9';
+const CACHE = 'ecard-v10';
 const ASSETS = [
   '/', '/index.html', '/login.html', '/apply.html', '/ecard.html', '/gate.html', '/review.html', '/batch.html', '/venues.html',
   '/style.css', '/js/common.js', '/js/index.js', '/js/login.js', '/js/apply.js', '/js/ecard.js', '/js/gate.js',

@@ -245,13 +245,17 @@ impl Gate {
         self.replay.to_bytes()
     }
 
-    /// Restores a stored replay set (after a restart), so used codes stay refused. Bytes that
-    /// do not read as a saved set (torn, altered) leave the gate's set marked lost at `now`, as
-    /// [`mark_replay_lost`](Self::mark_replay_lost) does: a damaged record must not reopen the
-    /// codes it held.
+    /// Restores a stored replay set (after a restart), so used codes stay refused. A loss this
+    /// gate already knows of is kept (the later mark of the two holds): restoring an older set
+    /// never reopens codes. Bytes that do not read as a saved set (torn, altered) leave the
+    /// gate's set marked lost at `now`, as [`mark_replay_lost`](Self::mark_replay_lost) does: a
+    /// damaged record must not reopen the codes it held.
     pub fn restore_replay(&mut self, bytes: &[u8], now: i64) -> Result<usize, WireError> {
         match ReplaySet::from_bytes(bytes, self.policy.replay_capacity, now) {
-            Ok(set) => {
+            Ok(mut set) => {
+                if let Some(lost_at) = self.replay.lost_at() {
+                    set.mark_lost(lost_at);
+                }
                 self.replay = set;
                 Ok(self.replay.len())
             }

@@ -86,13 +86,9 @@ async function rebuildGate() {
   }
   const old = gate;
   // Codes the old gate admitted while the new one was being built (it restored the stored set
-  // before they were saved) stay used: its set is carried over, with no await in between, and
-  // so does a loss the new one found.
-  if (old) {
-    const lostAt = fresh.replayLostAt();
-    fresh.restoreReplay(old.saveReplay(), Date.now());
-    if (lostAt !== undefined) fresh.markReplayLost(lostAt);
-  }
+  // before they were saved) stay used: its set is carried over, with no await in between (a
+  // loss the new one found stays marked: the core keeps it across a restore).
+  if (old) fresh.restoreReplay(old.saveReplay(), Date.now());
   gate = fresh;
   old?.free();
 }

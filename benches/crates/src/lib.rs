@@ -24,33 +24,33 @@ fn split(keys: &[u8], sigs: &[u8]) -> Option<Pair> {
     ))
 }
 
+/// Whether `verify(key, message, signature)` holds for both of a code's signatures.
+fn both(
+    keys: &[u8],
+    messages: [&[u8]; 2],
+    sigs: &[u8],
+    verify: impl Fn(&[u8; 32], &[u8], &[u8; 64]) -> bool,
+) -> bool {
+    split(keys, sigs).is_some_and(|(k, s)| (0..2).all(|i| verify(&k[i], messages[i], &s[i])))
+}
+
 /// ed25519-dalek's `verify_strict`, the rules the gate keeps.
 #[wasm_bindgen]
 pub fn dalek(keys: &[u8], issuer_msg: &[u8], device_msg: &[u8], sigs: &[u8]) -> bool {
     use ed25519_dalek::{Signature, VerifyingKey};
-    let Some((k, s)) = split(keys, sigs) else {
-        return false;
-    };
-    [issuer_msg, device_msg]
-        .iter()
-        .zip(k.iter().zip(&s))
-        .all(|(m, (k, s))| {
-            VerifyingKey::from_bytes(k)
-                .is_ok_and(|vk| vk.verify_strict(m, &Signature::from_bytes(s)).is_ok())
-        })
+    both(keys, [issuer_msg, device_msg], sigs, |k, m, s| {
+        VerifyingKey::from_bytes(k)
+            .is_ok_and(|vk| vk.verify_strict(m, &Signature::from_bytes(s)).is_ok())
+    })
 }
 
 /// ed25519-compact's `verify` (libsodium's rules).
 #[wasm_bindgen]
 pub fn compact(keys: &[u8], issuer_msg: &[u8], device_msg: &[u8], sigs: &[u8]) -> bool {
     use ed25519_compact::{PublicKey, Signature};
-    let Some((k, s)) = split(keys, sigs) else {
-        return false;
-    };
-    [issuer_msg, device_msg]
-        .iter()
-        .zip(k.iter().zip(&s))
-        .all(|(m, (k, s))| PublicKey::new(*k).verify(m, &Signature::new(*s)).is_ok())
+    both(keys, [issuer_msg, device_msg], sigs, |k, m, s| {
+        PublicKey::new(*k).verify(m, &Signature::new(*s)).is_ok()
+    })
 }
 
 /// The gate's signature checks alone, with the issuer key's table made once.
